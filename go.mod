@@ -1,0 +1,3 @@
+module mixerd
+
+go 1.26
