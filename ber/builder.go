@@ -93,19 +93,53 @@ func (b *Builder) End(m Mark) {
 }
 
 // components splits the contents of the open element m into its encoded
-// components.
+// components. Components added with AddRaw may use indefinite lengths.
 func (b *Builder) components(m Mark) [][]byte {
 	var out [][]byte
+	b.eachComponent(m, func(c []byte) bool { out = append(out, c); return true })
+	return out
+}
+
+// eachComponent calls f with each encoded component of the open element m,
+// in order, until f returns false.
+func (b *Builder) eachComponent(m Mark, f func([]byte) bool) {
 	c := b.buf[m.lenAt+1:]
 	for len(c) > 0 {
-		_, _, length, hlen, err := header(c, 0)
-		if err != nil || length < 0 {
+		n := elementLen(c)
+		if n <= 0 {
 			panic("ber: Builder holds a malformed component")
 		}
-		out = append(out, c[:hlen+length])
-		c = c[hlen+length:]
+		if !f(c[:n]) {
+			return
+		}
+		c = c[n:]
 	}
-	return out
+}
+
+// elementLen returns the length of the whole element at b[0], whether its
+// length is definite or indefinite, or -1 if it is malformed.
+func elementLen(b []byte) int {
+	i, level := 0, 0
+	for {
+		if level > 0 && i+2 <= len(b) && b[i] == 0 && b[i+1] == 0 {
+			i += 2
+			level--
+		} else {
+			_, _, length, hlen, err := header(b[i:], 0)
+			if err != nil {
+				return -1
+			}
+			if length < 0 {
+				level++
+				i += hlen
+				continue
+			}
+			i += hlen + length
+		}
+		if level == 0 {
+			return i
+		}
+	}
 }
 
 func (b *Builder) rewrite(m Mark, parts [][]byte) {
@@ -117,20 +151,36 @@ func (b *Builder) rewrite(m Mark, parts [][]byte) {
 	copy(b.buf[start:], tmp)
 }
 
+func compareTags(x, y []byte) int {
+	tx, ty := tagOf(x), tagOf(y)
+	if tx.Class != ty.Class {
+		return int(tx.Class) - int(ty.Class)
+	}
+	return int(int64(tx.Number) - int64(ty.Number))
+}
+
+// sorted reports whether the components of m are in order by cmp, without
+// allocating.
+func (b *Builder) sorted(m Mark, cmp func(x, y []byte) int) bool {
+	var prev []byte
+	ok := true
+	b.eachComponent(m, func(c []byte) bool {
+		if prev != nil && cmp(prev, c) > 0 {
+			ok = false
+		}
+		prev = c
+		return ok
+	})
+	return ok
+}
+
 // EndSet closes a SET, putting its components in canonical tag order
 // (X.690 §10.3, X.680 §8.6): universal, application, context, private, and
 // by number within a class.
 func (b *Builder) EndSet(m Mark) {
-	parts := b.components(m)
-	less := func(x, y []byte) int {
-		tx, ty := tagOf(x), tagOf(y)
-		if tx.Class != ty.Class {
-			return int(tx.Class) - int(ty.Class)
-		}
-		return int(int64(tx.Number) - int64(ty.Number))
-	}
-	if !slices.IsSortedFunc(parts, less) {
-		slices.SortStableFunc(parts, less)
+	if !b.sorted(m, compareTags) {
+		parts := b.components(m)
+		slices.SortStableFunc(parts, compareTags)
 		b.rewrite(m, parts)
 	}
 	b.End(m)
@@ -139,8 +189,8 @@ func (b *Builder) EndSet(m Mark) {
 // EndSetOf closes a SET OF, putting its components in the order of their
 // encodings (X.690 §11.6).
 func (b *Builder) EndSetOf(m Mark) {
-	parts := b.components(m)
-	if !slices.IsSortedFunc(parts, bytes.Compare) {
+	if !b.sorted(m, bytes.Compare) {
+		parts := b.components(m)
 		slices.SortStableFunc(parts, bytes.Compare)
 		b.rewrite(m, parts)
 	}

@@ -114,3 +114,34 @@ func TestPrint(t *testing.T) {
 		t.Error("malformed input printed without error")
 	}
 }
+
+func TestBuilderSetWithIndefiniteRaw(t *testing.T) {
+	var b Builder
+	m := b.Begin(Set)
+	b.AddInt(Context(2), 1)
+	b.AddRaw(h("a1 80 0500 0000"))
+	b.EndSet(m)
+	if got := hex.EncodeToString(b.Bytes()); got != "3109a18005000000820101" {
+		t.Errorf("SET = %s", got)
+	}
+}
+
+func TestBuilderSortedNoAlloc(t *testing.T) {
+	var b Builder
+	b.buf = make([]byte, 0, 256)
+	allocs := testing.AllocsPerRun(100, func() {
+		b.Reset()
+		m := b.Begin(Set)
+		b.AddInt(Context(0), 1)
+		b.AddInt(Context(1), 2)
+		b.AddInt(Context(2), 3)
+		b.EndSet(m)
+		m = b.Begin(Set)
+		b.AddString(OctetString, "a")
+		b.AddString(OctetString, "b")
+		b.EndSetOf(m)
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations for sorted SET and SET OF", allocs)
+	}
+}

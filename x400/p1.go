@@ -1,0 +1,355 @@
+package x400
+
+import (
+	"errors"
+	"time"
+
+	"mixerd/ber"
+)
+
+// MTSAPDU is what one RTSE transfer carries between two MTAs, X.411 §12.2
+// (MTAAbstractService):
+//
+//	MTS-APDU ::= CHOICE {
+//	  message  [0]  Message,
+//	  probe    [2]  Probe,
+//	  report   [1]  Report }
+//
+// Exactly one of the fields is set.
+type MTSAPDU struct {
+	Message *Message
+	Probe   *ProbeTransferEnvelope
+	Report  *Report
+}
+
+// Message is a message in transfer, X.411 §12.2.1.1:
+//
+//	Message ::= SEQUENCE {
+//	  envelope  MessageTransferEnvelope,
+//	  content   Content }
+//	Content ::= OCTET STRING
+type Message struct {
+	Envelope MessageTransferEnvelope
+	// Content is the contents of the content OCTET STRING: for content
+	// type 22 (P22) the encoding of an IPM or IPN, decoded elsewhere. It
+	// aliases the decoded input unless the peer sent it in the
+	// constructed form (then it is a concatenated copy).
+	Content []byte
+}
+
+// Report is a report in transfer, X.411 §12.2.1.3:
+//
+//	Report ::= SEQUENCE {
+//	  envelope  ReportTransferEnvelope,
+//	  content   ReportTransferContent }
+type Report struct {
+	Envelope ReportTransferEnvelope
+	Content  ReportTransferContent
+}
+
+// Tags of the MTS-APDU alternatives.
+var (
+	p1TagMessage = ber.Context(0)
+	p1TagReport  = ber.Context(1)
+	p1TagProbe   = ber.Context(2)
+)
+
+// DecodeMTSAPDU decodes one MTS-APDU, the value of an RTSE transfer
+// (BER, as peers send it). b must hold exactly one element. The value
+// returned refers to b (strings, content and kept encodings alias it).
+func DecodeMTSAPDU(b []byte, lim *ber.Limits) (*MTSAPDU, error) {
+	r := ber.NewReader(b, lim)
+	e, err := r.Next()
+	if err != nil {
+		return nil, ber.Annotate(err, "MTS-APDU")
+	}
+	a := new(MTSAPDU)
+	if err := a.decode(&e); err != nil {
+		return nil, ber.Annotate(err, "MTS-APDU")
+	}
+	if err := r.End("MTS-APDU"); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *MTSAPDU) decode(e *ber.Element) error {
+	switch e.Tag {
+	case p1TagMessage:
+		a.Message = new(Message)
+		return ber.Annotate(a.Message.decode(e), "message")
+	case p1TagProbe:
+		a.Probe = new(ProbeTransferEnvelope)
+		return ber.Annotate(a.Probe.decode(e), "probe")
+	case p1TagReport:
+		a.Report = new(Report)
+		return ber.Annotate(a.Report.decode(e), "report")
+	}
+	return e.Errorf("%s is not an MTS-APDU alternative (message [0], report [1], probe [2])", e.Tag)
+}
+
+// Marshal returns the DER encoding of a.
+func (a *MTSAPDU) Marshal() ([]byte, error) {
+	b := ber.NewBuilder(a.sizeHint())
+	a.AppendTo(b)
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func (a *MTSAPDU) sizeHint() int {
+	if a.Message != nil {
+		return len(a.Message.Content) + 512 + 128*len(a.Message.Envelope.PerRecipientFields)
+	}
+	return 512
+}
+
+// AppendTo writes the DER encoding of a to b. Errors (a value that cannot
+// be written) are recorded in b (see ber.Builder.Err).
+func (a *MTSAPDU) AppendTo(b *ber.Builder) {
+	n := 0
+	if a.Message != nil {
+		n++
+	}
+	if a.Probe != nil {
+		n++
+	}
+	if a.Report != nil {
+		n++
+	}
+	if n != 1 {
+		b.Fail(errors.New("x400: MTS-APDU needs exactly one of message, probe and report"))
+		return
+	}
+	switch {
+	case a.Message != nil:
+		a.Message.encode(b, p1TagMessage)
+	case a.Probe != nil:
+		a.Probe.encode(b, p1TagProbe)
+	default:
+		a.Report.encode(b, p1TagReport)
+	}
+}
+
+func (m *Message) decode(e *ber.Element) error {
+	r, err := e.Children()
+	if err != nil {
+		return err
+	}
+	c, err := r.Expect(ber.Set)
+	if err != nil {
+		return ber.Annotate(err, "envelope")
+	}
+	if err := m.Envelope.decode(&c); err != nil {
+		return ber.Annotate(err, "envelope")
+	}
+	c, err = r.Expect(p1TagOctets)
+	if err != nil {
+		return ber.Annotate(err, "content")
+	}
+	if m.Content, err = c.Bytes(); err != nil {
+		return ber.Annotate(err, "content")
+	}
+	return r.End("Message")
+}
+
+func (m *Message) encode(b *ber.Builder, t ber.Tag) {
+	s := b.Begin(t)
+	m.Envelope.encode(b, ber.Set)
+	b.AddPrimitive(p1TagOctets, m.Content)
+	b.End(s)
+}
+
+func (rp *Report) decode(e *ber.Element) error {
+	r, err := e.Children()
+	if err != nil {
+		return err
+	}
+	c, err := r.Expect(ber.Set)
+	if err != nil {
+		return ber.Annotate(err, "envelope")
+	}
+	if err := rp.Envelope.decode(&c); err != nil {
+		return ber.Annotate(err, "envelope")
+	}
+	c, err = r.Expect(ber.Set)
+	if err != nil {
+		return ber.Annotate(err, "content")
+	}
+	if err := rp.Content.decode(&c); err != nil {
+		return ber.Annotate(err, "content")
+	}
+	return r.End("Report")
+}
+
+func (rp *Report) encode(b *ber.Builder, t ber.Tag) {
+	s := b.Begin(t)
+	rp.Envelope.encode(b, ber.Set)
+	rp.Content.encode(b, ber.Set)
+	b.End(s)
+}
+
+// Helpers shared by the P1 files.
+
+// p1Seen records which components of a SET have been read, to reject a
+// component that appears twice.
+type p1Seen uint32
+
+func (s *p1Seen) add(e *ber.Element, bit uint, name string) error {
+	if *s&(1<<bit) != 0 {
+		return ber.Annotate(e.Errorf("%s appears twice in the SET", e.Tag), name)
+	}
+	*s |= 1 << bit
+	return nil
+}
+
+func (s p1Seen) has(bit uint) bool { return s&(1<<bit) != 0 }
+
+// p1Missing is the error for a mandatory SET component that is absent.
+func p1Missing(e *ber.Element, name string) error {
+	return e.Errorf("%s: missing %s", e.Tag, name)
+}
+
+// p1Unexpected is the error for a component a SET does not define.
+func p1Unexpected(c *ber.Element, in string) error {
+	return c.Errorf("unexpected %s in %s", c.Tag, in)
+}
+
+// p1EndSet closes a SET whose encoder wrote the components in DER order
+// (X.690 §10.3) already, saving the sort of ber.Builder.EndSet. Tests set
+// it to EndSet and check that the bytes do not change.
+var p1EndSet = (*ber.Builder).End
+
+// p1AddString writes s with tag t after checking its character set.
+func p1AddString(b *ber.Builder, t ber.Tag, s string, ok func(string) bool, what, typ string) {
+	if !ok(s) {
+		b.Fail(errors.New("x400: " + what + ": character outside " + typ))
+	}
+	b.AddString(t, s)
+}
+
+// p1Time reads an X.411 Time (UTCTime), returned in UTC.
+func p1Time(e *ber.Element) (time.Time, error) {
+	t, err := e.UTCTime()
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+// p1AddTime writes an X.411 Time (UTCTime, whose two-digit year covers
+// 1950 to 2049).
+func p1AddTime(b *ber.Builder, t ber.Tag, tm time.Time, what string) {
+	if y := tm.UTC().Year(); y < 1950 || y > 2049 {
+		b.Fail(errors.New("x400: " + what + ": time outside the UTCTime range 1950-2049"))
+	}
+	b.AddUTCTime(t, tm)
+}
+
+// p1Bits reads a named bit list. Bits beyond 31 are dropped (no X.411
+// named bit list goes that far).
+func p1Bits(e *ber.Element) (uint32, error) {
+	s, err := e.BitString()
+	if err != nil {
+		return 0, err
+	}
+	return s.Uint32Bits(), nil
+}
+
+// p1AddBits writes the named bit list v (bit i of v is bit i of the
+// value) without trailing zero bits (X.690 §11.2.2), but at least min bits
+// long, for types with a SIZE (min..) constraint. It does not allocate.
+func p1AddBits(b *ber.Builder, t ber.Tag, v uint32, min int) {
+	n := 0
+	for i := 31; i >= 0; i-- {
+		if v&(1<<uint(i)) != 0 {
+			n = i + 1
+			break
+		}
+	}
+	if n < min {
+		n = min
+	}
+	var c [5]byte
+	nb := (n + 7) / 8
+	c[0] = byte(nb*8 - n)
+	for i := 0; i < n; i++ {
+		if v&(1<<uint(i)) != 0 {
+			c[1+i/8] |= 0x80 >> uint(i%8)
+		}
+	}
+	b.AddPrimitive(t, c[:1+nb])
+}
+
+// p1Int reads an INTEGER or ENUMERATED within lo..hi.
+func p1Int(e *ber.Element, lo, hi int) (int, error) {
+	v, err := e.Int()
+	if err != nil {
+		return 0, err
+	}
+	if v < lo || v > hi {
+		return 0, e.Errorf("%s: value %d out of range %d..%d", e.Tag, v, lo, hi)
+	}
+	return v, nil
+}
+
+// p1AddRaw writes an element kept as its encoding. It checks that raw is
+// exactly one well-formed element (so that a bad value cannot corrupt
+// the output or a SET being sorted) and turns an indefinite outer length
+// into a definite one, which SET and SET OF sorting require.
+func p1AddRaw(b *ber.Builder, raw Raw, what string) {
+	r := ber.NewReader(raw, nil)
+	e, err := r.Next()
+	if err == nil && !r.Empty() {
+		err = errors.New("more than one element")
+	}
+	if err != nil {
+		b.Fail(errors.New("x400: " + what + ": kept encoding is not one BER element: " + err.Error()))
+		return
+	}
+	if !e.Indefinite {
+		b.AddRaw(raw)
+		return
+	}
+	m := b.Begin(e.Tag)
+	b.AddRaw(e.Content)
+	b.End(m)
+}
+
+// p1Explicit reads the single element inside an explicitly tagged one.
+func p1Explicit(e *ber.Element) (ber.Element, error) {
+	r, err := e.Children()
+	if err != nil {
+		return ber.Element{}, err
+	}
+	c, err := r.Next()
+	if err != nil {
+		return ber.Element{}, err
+	}
+	if !r.Empty() {
+		// Tag.String allocates: only on the error path.
+		return ber.Element{}, r.End(e.Tag.String())
+	}
+	return c, nil
+}
+
+// p1Grow returns s with room for one more element, allocating room for
+// four at first (most lists in an envelope are short), so that short lists
+// cost one allocation.
+func p1Grow[T any](s []T) []T {
+	if s == nil {
+		s = make([]T, 0, 4)
+	}
+	var zero T
+	return append(s, zero)
+}
+
+// p1Name reads an ORName (or a type defined as one) from element c.
+func p1Name(c *ber.Element, name string) (ORName, error) {
+	var n ORName
+	if err := n.decode(c); err != nil {
+		return n, ber.Annotate(err, name)
+	}
+	return n, nil
+}
