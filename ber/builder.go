@@ -95,7 +95,9 @@ func (b *Builder) End(m Mark) {
 // components splits the contents of the open element m into its encoded
 // components. Components added with AddRaw may use indefinite lengths.
 func (b *Builder) components(m Mark) [][]byte {
-	var out [][]byte
+	n := 0
+	b.eachComponent(m, func([]byte) bool { n++; return true })
+	out := make([][]byte, 0, n)
 	b.eachComponent(m, func(c []byte) bool { out = append(out, c); return true })
 	return out
 }
@@ -142,13 +144,26 @@ func elementLen(b []byte) int {
 	}
 }
 
+// rewrite replaces the contents of the open element m with parts (which
+// are slices of those contents), assembling them in the buffer's spare
+// capacity.
 func (b *Builder) rewrite(m Mark, parts [][]byte) {
-	start := m.lenAt + 1
-	tmp := make([]byte, 0, len(b.buf)-start)
+	start, end := m.lenAt+1, len(b.buf)
+	if cap(b.buf)-end < end-start {
+		// Grow first: parts must keep pointing at the old contents.
+		nb := make([]byte, end, end+(end-start)+end/2)
+		copy(nb, b.buf)
+		for i, p := range parts {
+			off := cap(b.buf[:0]) - cap(p) // p's offset in the old buffer
+			parts[i] = nb[off : off+len(p)]
+		}
+		b.buf = nb
+	}
+	tmp := b.buf[end:end]
 	for _, p := range parts {
 		tmp = append(tmp, p...)
 	}
-	copy(b.buf[start:], tmp)
+	copy(b.buf[start:end], tmp)
 }
 
 func compareTags(x, y []byte) int {

@@ -145,3 +145,64 @@ func TestBuilderSortedNoAlloc(t *testing.T) {
 		t.Errorf("%v allocations for sorted SET and SET OF", allocs)
 	}
 }
+
+func TestBuilderSetOfSortsLarge(t *testing.T) {
+	// Enough out-of-order components that the buffer must grow while
+	// sorting.
+	for _, capacity := range []int{0, 8, 4096} {
+		b := NewBuilder(capacity)
+		m := b.Begin(Set)
+		for i := 50; i > 0; i-- {
+			b.AddString(OctetString, strings.Repeat(string(rune('a'+i%26)), i))
+		}
+		b.EndSetOf(m)
+		r := NewReader(b.Bytes(), nil)
+		e, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ := e.Children()
+		if n := c.Count(); n != 50 {
+			t.Fatalf("Count = %d", n)
+		}
+		var prev []byte
+		for !c.Empty() {
+			x, err := c.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if prev != nil && bytes.Compare(prev, x.Raw) > 0 {
+				t.Fatalf("capacity %d: not sorted", capacity)
+			}
+			prev = x.Raw
+		}
+	}
+}
+
+func TestReaderSubAndCount(t *testing.T) {
+	r := NewReader(nil, &Limits{MaxElements: 3})
+	for i := 0; i < 3; i++ {
+		s := r.Sub(h("0500"), 100)
+		if _, err := s.Next(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := r.Sub(h("0500"), 100)
+	if _, err := s.Next(); err == nil || !strings.Contains(err.Error(), "offset 100: more than 3 elements") {
+		t.Fatalf("shared budget: %v", err)
+	}
+	c := NewReader(h("0500 3080 0500 0000 0401 41"), nil)
+	if n := c.Count(); n != 3 {
+		t.Errorf("Count = %d", n)
+	}
+	if n := NewReader(h("0500 0405 41"), nil); n.Count() != -1 {
+		t.Error("Count of malformed input")
+	}
+	in := h("0500 0500")
+	if allocs := testing.AllocsPerRun(100, func() {
+		s := r.Sub(in, 0)
+		s.Count()
+	}); allocs != 0 {
+		t.Errorf("Sub and Count allocate %v times", allocs)
+	}
+}

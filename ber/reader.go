@@ -43,6 +43,36 @@ func NewReaderAt(b []byte, base int, lim *Limits) Reader {
 	return Reader{b: b, off: base, st: st}
 }
 
+// Sub returns a Reader over b, an encoding found inside the input of r (an
+// OCTET STRING's contents, an open type kept as bytes), that shares r's
+// limits and element budget: decoding many small embedded values costs no
+// allocation per value, and the budget bounds them all. base is b's offset
+// for error messages.
+func (r *Reader) Sub(b []byte, base int) Reader {
+	st := r.st
+	if st == nil {
+		st = &state{maxDepth: DefaultLimits.MaxDepth, maxElems: DefaultLimits.MaxElements}
+		r.st = st
+	}
+	return Reader{b: b, off: base, depth: r.depth, st: st}
+}
+
+// Count returns the number of elements left to read, for sizing a slice
+// before reading a SEQUENCE OF or SET OF. It reads only identifier and
+// length octets (and, for indefinite lengths, scans for the end); -1
+// means the rest is malformed, which Next will report.
+func (r *Reader) Count() int {
+	n := 0
+	for b := r.b; len(b) > 0; n++ {
+		l := elementLen(b)
+		if l <= 0 {
+			return -1
+		}
+		b = b[l:]
+	}
+	return n
+}
+
 // Empty reports whether every element has been read.
 func (r *Reader) Empty() bool { return len(r.b) == 0 }
 
