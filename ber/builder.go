@@ -304,3 +304,26 @@ func (b *Builder) AddGeneralizedTime(t Tag, tm time.Time) {
 	s := AppendGeneralizedTime(tmp[:0], tm)
 	b.AddPrimitive(t, s)
 }
+
+// BeginPrimitive opens a primitive element with tag t whose contents the
+// caller appends (with Append) before closing it with End; for contents
+// produced by a conversion, without an intermediate buffer.
+func (b *Builder) BeginPrimitive(t Tag) Mark {
+	b.buf = appendIdentifier(b.buf, t, false)
+	b.buf = append(b.buf, 0)
+	return Mark{lenAt: len(b.buf) - 1}
+}
+
+// Append lets f append to the Builder's buffer: f gets the buffer and
+// returns it extended. If f fails, the buffer is left as it was and the
+// error is recorded as with Fail.
+func (b *Builder) Append(f func(buf []byte) ([]byte, error)) {
+	n := len(b.buf)
+	out, err := f(b.buf)
+	if err != nil {
+		b.buf = b.buf[:n]
+		b.Fail(err)
+		return
+	}
+	b.buf = out
+}

@@ -206,3 +206,19 @@ func TestReaderSubAndCount(t *testing.T) {
 		t.Errorf("Sub and Count allocate %v times", allocs)
 	}
 }
+
+func TestBuilderBeginPrimitiveAppend(t *testing.T) {
+	var b Builder
+	m := b.BeginPrimitive(TeletexString)
+	b.Append(func(buf []byte) ([]byte, error) { return append(buf, strings.Repeat("x", 200)...), nil })
+	b.End(m)
+	b.Append(func(buf []byte) ([]byte, error) { return append(buf, "junk"...), errTest("no") })
+	if b.Err() == nil || b.Len() != 203 {
+		t.Fatalf("len %d err %v", b.Len(), b.Err())
+	}
+	r := NewReader(b.Bytes(), nil)
+	e, err := r.Next()
+	if err != nil || e.Constructed || len(e.Content) != 200 || e.Tag != TeletexString {
+		t.Fatalf("%v %+v", err, e)
+	}
+}
