@@ -464,22 +464,35 @@ func t61IsGraphicOut(c byte) bool {
 // Pure 7-bit input costs exactly one allocation (the result); otherwise the
 // result is the only allocation (its capacity is at most len(s)).
 func UTF8ToT61(s string) ([]byte, error) {
+	// Every rune's encoding is no longer than its UTF-8 form, so len(s)
+	// bytes always suffice.
+	out, err := AppendUTF8ToT61(make([]byte, 0, len(s)), s)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// AppendUTF8ToT61 appends the TeletexString encoding of s (see UTF8ToT61)
+// to dst and returns the extended buffer. It allocates only when dst lacks
+// room (len(s) bytes of spare capacity always suffice). On error it
+// returns dst unchanged (its length as given) and the *CharsetError of
+// UTF8ToT61.
+func AppendUTF8ToT61(dst []byte, s string) ([]byte, error) {
 	n := 0
 	for n < len(s) && s[n] < utf8.RuneSelf {
 		n++
 	}
 	if n == len(s) {
-		return []byte(s), nil
+		return append(dst, s...), nil
 	}
 	// s[n] may be a combining mark applying to s[n-1]: let the general loop
 	// handle s[n-1].
 	if n > 0 {
 		n--
 	}
-	// Every rune's encoding is no longer than its UTF-8 form, so len(s)
-	// bytes always suffice.
-	out := make([]byte, n, len(s))
-	copy(out, s[:n])
+	dst0 := len(dst)
+	out := append(dst, s[:n]...)
 	pending := -1 // index in s of a mark just written as a bare diacritic
 	for i := n; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -488,7 +501,7 @@ func UTF8ToT61(s string) ([]byte, error) {
 		case r < utf8.RuneSelf:
 			c = byte(r)
 		case r == utf8.RuneError && size == 1:
-			return nil, charsetErrorf(i, "invalid UTF-8 byte 0x%02X at index %d", s[i], i)
+			return dst[:dst0], charsetErrorf(i, "invalid UTF-8 byte 0x%02X at index %d", s[i], i)
 		default:
 			if code, ok := t61Encode[r]; ok {
 				d, c = byte(code>>8), byte(code)
@@ -501,7 +514,7 @@ func UTF8ToT61(s string) ([]byte, error) {
 				i += size
 				continue
 			} else {
-				return nil, charsetErrorf(i, "rune %#U at index %d: not representable in T.61", r, i)
+				return dst[:dst0], charsetErrorf(i, "rune %#U at index %d: not representable in T.61", r, i)
 			}
 		}
 		start := i
@@ -518,7 +531,7 @@ func UTF8ToT61(s string) ([]byte, error) {
 		if pending >= 0 {
 			if d == 0 && t61IsGraphicOut(c) {
 				r0, _ := utf8.DecodeRuneInString(s[pending:])
-				return nil, charsetErrorf(pending, "rune %U at index %d: combining mark without a base character cannot precede %q in T.61", r0, pending, s[start:start+size])
+				return dst[:dst0], charsetErrorf(pending, "rune %U at index %d: combining mark without a base character cannot precede %q in T.61", r0, pending, s[start:start+size])
 			}
 			pending = -1
 		}

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
+
+	"mixerd/ber"
 )
 
 // ---------------------------------------------------------------------------
@@ -378,6 +381,99 @@ func TestUTF8ToT61Errors(t *testing.T) {
 		if ce.Offset != tt.offset || err.Error() != tt.msg {
 			t.Errorf("UTF8ToT61(%q) error = %d %q; want %d %q", tt.in, ce.Offset, err, tt.offset, tt.msg)
 		}
+	}
+}
+
+// TestAppendUTF8ToT61 checks that AppendUTF8ToT61 appends exactly what
+// UTF8ToT61 returns, leaves dst as it was on error, and allocates nothing
+// when dst has room.
+func TestAppendUTF8ToT61(t *testing.T) {
+	for _, in := range []string{
+		"", "C=GB; O=Isode #1 $5", "é", "ab\u0301c", "Český Krumlov", "\u0301", "\n\u0301",
+		"price: 5€", "ab\xffcd", "\u0301b", strings.Repeat("Zürich ", 30),
+	} {
+		want, wantErr := UTF8ToT61(in)
+		prefix := []byte("prefix")
+		got, err := AppendUTF8ToT61(prefix, in)
+		if (err != nil) != (wantErr != nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Errorf("AppendUTF8ToT61(%q) error %v, UTF8ToT61 error %v", in, err, wantErr)
+			continue
+		}
+		if err != nil {
+			if string(got) != "prefix" {
+				t.Errorf("AppendUTF8ToT61(%q) failed but returned % X", in, got)
+			}
+			continue
+		}
+		if !bytes.Equal(got[:6], prefix) || !bytes.Equal(got[6:], want) {
+			t.Errorf("AppendUTF8ToT61(%q) = % X, want prefix + % X", in, got, want)
+		}
+		buf := make([]byte, 0, len(in)+8)
+		if n := testing.AllocsPerRun(50, func() { _, _ = AppendUTF8ToT61(buf[:0], in) }); n != 0 {
+			t.Errorf("AppendUTF8ToT61(%q) into a large enough buffer: %v allocations, want 0", in, n)
+		}
+	}
+}
+
+// TestTeletexStrFastPath checks that teletexStr gives T61ToUTF8's result
+// for every single byte and for mixed strings, that a 7-bit string aliases
+// the input (no allocation) and that addTeletex allocates nothing.
+func TestTeletexStrFastPath(t *testing.T) {
+	elem := func(c []byte) ber.Element {
+		var b ber.Builder
+		b.AddPrimitive(ber.TeletexString, c)
+		r := ber.NewReader(b.Bytes(), nil)
+		e, err := r.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	var inputs [][]byte
+	for c := 0; c < 256; c++ {
+		inputs = append(inputs, []byte{byte(c)}, []byte{'a', byte(c), '$', '#', 0x7f, 0, '\n'})
+	}
+	inputs = append(inputs, []byte("C=GB; O=Isode #1 $5 \\^`{}~"), []byte("12345678\xC2e"), []byte("1234567\x80"), nil)
+	for _, in := range inputs {
+		e := elem(in)
+		want, wantErr := T61ToUTF8(in)
+		got, err := teletexStr(&e)
+		if (err != nil) != (wantErr != nil) || got != want {
+			t.Errorf("teletexStr(% X) = %q, %v; T61ToUTF8 gives %q, %v", in, got, err, want, wantErr)
+		}
+	}
+	in := []byte("C=GB; ADMD= ; PRMD=NATO; O=MARCOM # $ \x7f\r\n")
+	e := elem(in)
+	s, err := teletexStr(&e)
+	if err != nil || s != string(in) {
+		t.Fatalf("teletexStr = %q, %v", s, err)
+	}
+	if unsafe.StringData(s) != &e.Content[0] {
+		t.Error("teletexStr copied a 7-bit string")
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = teletexStr(&e) }); n != 0 {
+		t.Errorf("teletexStr of a 7-bit string: %v allocations, want 0", n)
+	}
+	b := ber.NewBuilder(1024)
+	for _, s := range []string{"COMMANDER ALLIED MARITIME COMMAND", "Zürich École", strings.Repeat("Müller ", 40)} {
+		b.Reset()
+		addTeletex(b, ber.TeletexString, s)
+		want, _ := UTF8ToT61(s)
+		var w ber.Builder
+		w.AddPrimitive(ber.TeletexString, want)
+		if b.Err() != nil || !bytes.Equal(b.Bytes(), w.Bytes()) {
+			t.Errorf("addTeletex(%q) = % X, %v; want % X", s, b.Bytes(), b.Err(), w.Bytes())
+		}
+		if n := testing.AllocsPerRun(100, func() { b.Reset(); addTeletex(b, ber.TeletexString, s) }); n != 0 {
+			t.Errorf("addTeletex(%q): %v allocations, want 0", s, n)
+		}
+	}
+	b.Reset()
+	m := b.Begin(ber.Sequence)
+	addTeletex(b, ber.TeletexString, "5€")
+	b.End(m)
+	if b.Err() == nil {
+		t.Error("addTeletex of an unrepresentable rune did not fail")
 	}
 }
 
@@ -761,6 +857,9 @@ func FuzzUTF8ToT61(f *testing.F) {
 		e2, err := UTF8ToT61(u)
 		if err != nil || !bytes.Equal(e2, e) {
 			t.Fatalf("not idempotent: %q -> % X -> %q -> % X (%v)", s, e, u, e2, err)
+		}
+		if a, err := AppendUTF8ToT61([]byte("x"), s); err != nil || string(a[1:]) != string(e) {
+			t.Fatalf("AppendUTF8ToT61(%q) = % X, %v; UTF8ToT61 gives % X", s, a, err, e)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package x400
 
 import (
+	"encoding/binary"
 	"unsafe"
 
 	"mixerd/ber"
@@ -74,11 +75,17 @@ func ia5Str(e *ber.Element) (string, error) {
 	return s, nil
 }
 
-// teletexStr reads a TeletexString and returns it as UTF-8.
+// teletexStr reads a TeletexString and returns it as UTF-8. T.61 bytes
+// 0x00-0x7F decode to themselves (see T61ToUTF8), so a 7-bit string is
+// returned as it is, aliasing the input like the other string helpers;
+// only a string with 8-bit bytes is converted (and allocated).
 func teletexStr(e *ber.Element) (string, error) {
 	c, err := e.Bytes()
 	if err != nil {
 		return "", err
+	}
+	if codecIs7Bit(c) {
+		return unsafeString(c), nil
 	}
 	s, err := T61ToUTF8(c)
 	if err != nil {
@@ -87,14 +94,28 @@ func teletexStr(e *ber.Element) (string, error) {
 	return s, nil
 }
 
-// addTeletex writes s (UTF-8) as a TeletexString with tag t.
-func addTeletex(b *ber.Builder, t ber.Tag, s string) {
-	enc, err := UTF8ToT61(s)
-	if err != nil {
-		b.Fail(err)
-		return
+// codecIs7Bit reports whether every byte of c is below 0x80.
+func codecIs7Bit(c []byte) bool {
+	for len(c) >= 8 {
+		if binary.LittleEndian.Uint64(c)&0x8080808080808080 != 0 {
+			return false
+		}
+		c = c[8:]
 	}
-	b.AddPrimitive(t, enc)
+	for _, x := range c {
+		if x >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// addTeletex writes s (UTF-8) as a TeletexString with tag t, converting
+// straight into the Builder's buffer.
+func addTeletex(b *ber.Builder, t ber.Tag, s string) {
+	m := b.BeginPrimitive(t)
+	b.Append(func(buf []byte) ([]byte, error) { return AppendUTF8ToT61(buf, s) })
+	b.End(m)
 }
 
 // Raw is an element kept as its encoding: an unknown component, an open

@@ -34,8 +34,33 @@ func DecodeInformationObject(b []byte, lim *ber.Limits) (*InformationObject, err
 	if err != nil {
 		return nil, ber.Annotate(err, "InformationObject")
 	}
-	o := new(InformationObject)
-	if err := o.decode(&e); err != nil {
+	var o *InformationObject
+	// The object, its IPM (or IPN) and the heading's objects that are
+	// almost always there are allocated together.
+	switch e.Tag {
+	case ber.Context(0):
+		x := new(struct {
+			o  InformationObject
+			m  IPM
+			sp ipmHeadingSpare
+		})
+		x.o.IPM = &x.m
+		o = &x.o
+		err = ber.Annotate(x.m.decodeIn(&e, &x.sp), "ipm")
+	case ber.Context(1):
+		x := new(struct {
+			o  InformationObject
+			n  IPN
+			sp ipnSpare
+		})
+		x.o.IPN = &x.n
+		o = &x.o
+		err = ber.Annotate(x.n.decodeIn(&e, &x.sp), "ipn")
+	default:
+		o = new(InformationObject)
+		err = o.decode(&e)
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := r.End("InformationObject"); err != nil {
@@ -54,6 +79,49 @@ func (o *InformationObject) decode(e *ber.Element) error {
 		return ber.Annotate(o.IPN.decode(e), "ipn")
 	}
 	return ber.Annotate(e.Errorf("unexpected %s: expected ipm [0] or ipn [1]", e.Tag), "InformationObject")
+}
+
+// ipmSlab hands out objects of type T from one block, so that a list of n
+// values whose components are pointers costs one allocation for those
+// components rather than n. want is the size of the block to allocate
+// when the current one is used up (the number of list elements left, each
+// needing at most one); a nil *ipmSlab allocates each object alone.
+type ipmSlab[T any] struct {
+	block []T
+	want  int
+}
+
+func (s *ipmSlab[T]) next() *T {
+	if s == nil {
+		return new(T)
+	}
+	if len(s.block) == 0 {
+		n := max(s.want, 1)
+		s.block, s.want = make([]T, n), 0
+	}
+	p := &s.block[0]
+	s.block = s.block[1:]
+	return p
+}
+
+// ipmListCap is the capacity to give a list whose elements r holds: their
+// number (ber.Reader.Count), so that the list is allocated once, but at
+// most ipmMaxListCap, so that a large count of tiny malformed elements
+// does not make a large allocation before the element budget or an error
+// stops the decoding.
+func ipmListCap(r *ber.Reader) int {
+	return min(max(r.Count(), 0), ipmMaxListCap)
+}
+
+const ipmMaxListCap = 1024
+
+// ipmHeadingSpare holds the heading objects that are almost always
+// present, allocated with the IPM when it is the information object: the
+// originator's descriptor, and the O/R names of this-IPM's user and of the
+// originator.
+type ipmHeadingSpare struct {
+	originator ORDescriptor
+	names      [2]ORName
 }
 
 func (o *InformationObject) encode(b *ber.Builder) {
@@ -79,18 +147,109 @@ func (o *InformationObject) Marshal() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// sizeHint estimates the size of the encoding, so that Marshal allocates
-// its buffer once in the common case.
+// sizeHint estimates the size of the encoding from the lengths of its
+// strings and data, generously, so that Marshal allocates its buffer once
+// and the Builder does not grow.
 func (o *InformationObject) sizeHint() int {
-	n := 768
-	if o.IPM != nil {
-		n += ipmBodySize(o.IPM.Body)
+	switch {
+	case o.IPM != nil:
+		return o.IPM.sizeHint()
+	case o.IPN != nil:
+		return o.IPN.sizeHint()
+	}
+	return 16
+}
+
+func (m *IPM) sizeHint() int { return 16 + m.Heading.sizeHint() + ipmBodySize(m.Body) }
+
+// ipmNameSize estimates the size of an O/R name's encoding from the
+// lengths of its usual attributes; the rarer ones count for a flat amount.
+func ipmNameSize(n *ORName) int {
+	if n == nil {
+		return 0
+	}
+	a := &n.ORAddress
+	str := func(s string, overhead int) int {
+		if s == "" {
+			return 0
+		}
+		return len(s) + overhead
+	}
+	k := 6 + len(n.DirectoryName) + str(a.Country.Value, 4) + str(a.ADMD.Value, 4) + str(a.PRMD.Value, 4) +
+		str(a.Organization, 2) + str(a.NetworkAddress, 2) + str(a.TerminalIdentifier, 2) + str(a.NumericUserIdentifier, 2) +
+		str(a.PersonalName.Surname, 4) + str(a.PersonalName.GivenName, 2) + str(a.PersonalName.Initials, 2) +
+		str(a.PersonalName.GenerationQualifier, 2) + 40*len(a.DomainDefined)
+	for _, u := range a.OrganizationalUnits {
+		k += len(u) + 2
+	}
+	if a.CommonName != "" || a.TeletexCommonName != "" || a.TeletexOrganization != "" ||
+		!a.TeletexPersonalName.IsZero() || a.TeletexOrganizationalUnits != nil || a.TeletexDomainDefined != nil ||
+		a.Postal != nil || a.ExtendedNetworkAddress != nil || a.TerminalType != nil || a.Universal != nil ||
+		a.UnknownExtensions != nil {
+		k += 128 + 2*(len(a.CommonName)+len(a.TeletexCommonName)+len(a.TeletexOrganization)) + ipmRawSize(a.UnknownExtensions)
+	}
+	return k
+}
+
+func (d *ORDescriptor) sizeHint() int {
+	return 4 + ipmNameSize(d.FormalName) + len(d.FreeFormName) + len(d.TelephoneNumber)
+}
+
+func (id *IPMIdentifier) sizeHint() int { return 6 + len(id.LocalID) + ipmNameSize(id.User) }
+
+func ipmExtensionsSize(xs []IPMSExtension) int {
+	n := 8
+	for i := range xs {
+		n += 8 + len(xs[i].Type) + len(xs[i].Value)
+	}
+	return n
+}
+
+func ipmRawSize(rs []Raw) int {
+	n := 0
+	for _, r := range rs {
+		n += len(r)
+	}
+	return n
+}
+
+func (h *Heading) sizeHint() int {
+	n := 24 + h.ThisIPM.sizeHint() + len(h.Subject) + ipmRawSize(h.Unknown)
+	if h.Originator != nil {
+		n += h.Originator.sizeHint()
+	}
+	for i := range h.AuthorizingUsers {
+		n += h.AuthorizingUsers[i].sizeHint()
+	}
+	for i := range h.ReplyRecipients {
+		n += h.ReplyRecipients[i].sizeHint()
+	}
+	for _, rs := range [...][]RecipientSpecifier{h.PrimaryRecipients, h.CopyRecipients, h.BlindCopyRecipients} {
+		n += 4
+		for i := range rs {
+			n += 12 + rs[i].Recipient.sizeHint() + ipmRawSize(rs[i].Unknown)
+			if rs[i].Extensions != nil {
+				n += ipmExtensionsSize(rs[i].Extensions)
+			}
+		}
+	}
+	if h.RepliedToIPM != nil {
+		n += h.RepliedToIPM.sizeHint()
+	}
+	for i := range h.ObsoletedIPMs {
+		n += h.ObsoletedIPMs[i].sizeHint()
+	}
+	for i := range h.RelatedIPMs {
+		n += h.RelatedIPMs[i].sizeHint()
+	}
+	if len(h.Extensions) > 0 {
+		n += ipmExtensionsSize(h.Extensions)
 	}
 	return n
 }
 
 func ipmBodySize(body []BodyPart) int {
-	n := 0
+	n := 8
 	for i := range body {
 		p := &body[i]
 		n += 32 + len(p.Raw) + len(p.BilaterallyDefined)
@@ -98,18 +257,35 @@ func ipmBodySize(body []BodyPart) int {
 		case p.IA5Text != nil:
 			n += len(p.IA5Text.Data)
 		case p.GeneralText != nil:
-			n += len(p.GeneralText.Data)
+			n += len(p.GeneralText.Data) + 4*len(p.GeneralText.CharacterSets)
 		case p.Teletex != nil:
+			n += 16 + len(p.Teletex.NonBasicParameters)
 			for _, d := range p.Teletex.Data {
 				n += len(d) + 4
 			}
+		case p.G3Facsimile != nil:
+			n += 16 + len(p.G3Facsimile.NonBasicParameters)
+			for _, d := range p.G3Facsimile.Pages {
+				n += len(d.Bytes) + 5
+			}
+		case p.Videotex != nil:
+			n += 16 + len(p.Videotex.Data)
 		case p.FileTransfer != nil:
 			n += len(p.FileTransfer.Parameters) + 128
+			for _, s := range p.FileTransfer.Pathname {
+				n += len(s) + 4
+			}
 			for _, d := range p.FileTransfer.Data {
 				n += len(d.Value) + len(d.Octets) + len(d.Bits.Bytes) + 16
 			}
 		case p.Message != nil:
-			n += 512 + len(p.Message.DeliveryEnvelope) + ipmBodySize(p.Message.IPM.Body)
+			n += 32 + len(p.Message.DeliveryEnvelope) + p.Message.IPM.sizeHint()
+		case p.Other != nil:
+			for _, x := range [...]*External{p.Other.Parameters, &p.Other.Data} {
+				if x != nil {
+					n += 32 + len(x.Value) + len(x.Octets) + len(x.Bits.Bytes)
+				}
+			}
 		}
 	}
 	return n
@@ -124,7 +300,11 @@ type IPM struct {
 	Body    []BodyPart
 }
 
-func (m *IPM) decode(e *ber.Element) error {
+func (m *IPM) decode(e *ber.Element) error { return m.decodeIn(e, nil) }
+
+// decodeIn is decode with the heading's common objects in sp (nil: each
+// is allocated alone).
+func (m *IPM) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -133,7 +313,7 @@ func (m *IPM) decode(e *ber.Element) error {
 	if err != nil {
 		return ber.Annotate(err, "heading")
 	}
-	if err := m.Heading.decode(&h); err != nil {
+	if err := m.Heading.decodeIn(&h, sp); err != nil {
 		return ber.Annotate(err, "heading")
 	}
 	be, err := r.Expect(ber.Sequence)
@@ -151,18 +331,54 @@ func (m *IPM) decodeBody(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	m.Body = make([]BodyPart, 0, 4)
+	// The IA5 and general text parts, the usual ones, share one block of
+	// slots, allocated with the list when it is short.
+	var text ipmSlab[ipmTextSlot]
+	m.Body, text.block = ipmBodyBlock(ipmListCap(&r))
 	for i := 0; !r.Empty(); i++ {
 		p, err := r.Next()
 		if err != nil {
 			return err
 		}
+		text.want = cap(m.Body) - i
 		m.Body = append(m.Body, BodyPart{})
-		if err := m.Body[len(m.Body)-1].decode(&p); err != nil {
+		if err := m.Body[len(m.Body)-1].decodeIn(&p, &text); err != nil {
 			return ber.Annotate(err, "body-part["+strconv.Itoa(i)+"]")
 		}
 	}
 	return nil
+}
+
+// ipmBodyBlock returns an empty body list of capacity n and, for short
+// lists, n text slots allocated with it.
+func ipmBodyBlock(n int) ([]BodyPart, []ipmTextSlot) {
+	switch n {
+	case 1:
+		x := new(struct {
+			p [1]BodyPart
+			t [1]ipmTextSlot
+		})
+		return x.p[:0:1], x.t[:]
+	case 2:
+		x := new(struct {
+			p [2]BodyPart
+			t [2]ipmTextSlot
+		})
+		return x.p[:0:2], x.t[:]
+	case 3:
+		x := new(struct {
+			p [3]BodyPart
+			t [3]ipmTextSlot
+		})
+		return x.p[:0:3], x.t[:]
+	case 4:
+		x := new(struct {
+			p [4]BodyPart
+			t [4]ipmTextSlot
+		})
+		return x.p[:0:4], x.t[:]
+	}
+	return make([]BodyPart, 0, n), nil
 }
 
 func (m *IPM) encode(b *ber.Builder, t ber.Tag) {
@@ -311,13 +527,27 @@ var headingNames = [...]string{
 	"sensitivity", "auto-forwarded", "extensions",
 }
 
-func (h *Heading) decode(e *ber.Element) error {
+func (h *Heading) decode(e *ber.Element) error { return h.decodeIn(e, nil) }
+
+func (h *Heading) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
 	var seen uint32
 	thisIPM := false
+	// The recipient and O/R descriptor lists share blocks, counted first.
+	var rb *ipmRecipientBlocks
+	if nr, nd := ipmCountRecipients(e.Content); nr+nd > 0 && nr+nd <= ipmMaxListCap {
+		rb = &ipmRecipientBlocks{}
+		if nr > 0 {
+			rb.rs = make([]RecipientSpecifier, nr)
+		}
+		if nd > 0 {
+			rb.ods = make([]ORDescriptor, nd)
+		}
+		rb.names.want = nr + nd
+	}
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -328,7 +558,11 @@ func (h *Heading) decode(e *ber.Element) error {
 				return c.Errorf("duplicate this-IPM")
 			}
 			thisIPM = true
-			if err := h.ThisIPM.decode(&c); err != nil {
+			var names *ipmSlab[ORName]
+			if sp != nil {
+				names = &ipmSlab[ORName]{block: sp.names[0:1:1]}
+			}
+			if err := h.ThisIPM.decodeIn(&c, names); err != nil {
 				return ber.Annotate(err, "this-IPM")
 			}
 			continue
@@ -342,7 +576,7 @@ func (h *Heading) decode(e *ber.Element) error {
 			return c.Errorf("duplicate %s %s", headingNames[n], c.Tag)
 		}
 		seen |= 1 << n
-		if err := h.decodeField(n, &c); err != nil {
+		if err := h.decodeField(n, &c, sp, rb); err != nil {
 			return ber.Annotate(err, headingNames[n])
 		}
 	}
@@ -352,23 +586,33 @@ func (h *Heading) decode(e *ber.Element) error {
 	return nil
 }
 
-func (h *Heading) decodeField(n uint32, c *ber.Element) error {
+func (h *Heading) decodeField(n uint32, c *ber.Element, sp *ipmHeadingSpare, rb *ipmRecipientBlocks) error {
 	var err error
 	switch n {
 	case 0:
-		h.Originator = new(ORDescriptor)
-		err = h.Originator.decode(c)
+		var names *ipmSlab[ORName]
+		if sp != nil {
+			h.Originator = &sp.originator
+			names = &ipmSlab[ORName]{block: sp.names[1:2:2]}
+		} else {
+			h.Originator = new(ORDescriptor)
+		}
+		err = h.Originator.decodeIn(c, names)
 	case 1:
-		h.AuthorizingUsers, err = ipmDecodeORDescriptors(c)
+		h.AuthorizingUsers, err = ipmDecodeORDescriptors(c, rb)
 	case 2:
-		h.PrimaryRecipients, err = ipmDecodeRecipients(c)
+		h.PrimaryRecipients, err = ipmDecodeRecipients(c, rb)
 	case 3:
-		h.CopyRecipients, err = ipmDecodeRecipients(c)
+		h.CopyRecipients, err = ipmDecodeRecipients(c, rb)
 	case 4:
-		h.BlindCopyRecipients, err = ipmDecodeRecipients(c)
+		h.BlindCopyRecipients, err = ipmDecodeRecipients(c, rb)
 	case 5:
-		h.RepliedToIPM = new(IPMIdentifier)
-		err = h.RepliedToIPM.decode(c)
+		x := new(struct {
+			id   IPMIdentifier
+			user [1]ORName
+		})
+		h.RepliedToIPM = &x.id
+		err = x.id.decodeIn(c, &ipmSlab[ORName]{block: x.user[:]})
 	case 6:
 		h.ObsoletedIPMs, err = ipmDecodeIdentifiers(c)
 	case 7:
@@ -380,7 +624,7 @@ func (h *Heading) decodeField(n uint32, c *ber.Element) error {
 	case 10:
 		h.ReplyTime, err = c.UTCTime()
 	case 11:
-		h.ReplyRecipients, err = ipmDecodeORDescriptors(c)
+		h.ReplyRecipients, err = ipmDecodeORDescriptors(c, rb)
 	case 12:
 		var v int64
 		if v, err = c.Int64(); err == nil {
@@ -565,7 +809,10 @@ func (id *IPMIdentifier) String() string {
 	return id.LocalID + " <" + id.User.String() + ">"
 }
 
-func (id *IPMIdentifier) decode(e *ber.Element) error {
+func (id *IPMIdentifier) decode(e *ber.Element) error { return id.decodeIn(e, nil) }
+
+// decodeIn is decode taking the user's O/R name from names.
+func (id *IPMIdentifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -589,7 +836,7 @@ func (id *IPMIdentifier) decode(e *ber.Element) error {
 			if id.User != nil {
 				return c.Errorf("duplicate user")
 			}
-			id.User = new(ORName)
+			id.User = names.next()
 			if err := id.User.decode(&c); err != nil {
 				return ber.Annotate(err, "user")
 			}
@@ -620,14 +867,16 @@ func ipmDecodeIdentifiers(e *ber.Element) ([]IPMIdentifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]IPMIdentifier, 0, 1)
+	out := make([]IPMIdentifier, 0, ipmListCap(&r))
+	var names ipmSlab[ORName]
 	for !r.Empty() {
 		c, err := r.Expect(ipmIdentifierTag)
 		if err != nil {
 			return nil, err
 		}
+		names.want = cap(out) - len(out)
 		out = append(out, IPMIdentifier{})
-		if err := out[len(out)-1].decode(&c); err != nil {
+		if err := out[len(out)-1].decodeIn(&c, &names); err != nil {
 			return nil, err
 		}
 	}
@@ -698,7 +947,7 @@ func ipmDecodeExtensions(e *ber.Element) ([]IPMSExtension, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]IPMSExtension, 0, 2)
+	out := make([]IPMSExtension, 0, ipmListCap(&r))
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -741,7 +990,10 @@ type ORDescriptor struct {
 	TelephoneNumber string
 }
 
-func (d *ORDescriptor) decode(e *ber.Element) error {
+func (d *ORDescriptor) decode(e *ber.Element) error { return d.decodeIn(e, nil) }
+
+// decodeIn is decode taking the formal name's O/R name from names.
+func (d *ORDescriptor) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -757,7 +1009,7 @@ func (d *ORDescriptor) decode(e *ber.Element) error {
 		case ipmORNameTag:
 			bit = 1
 			if seen&bit == 0 {
-				d.FormalName = new(ORName)
+				d.FormalName = names.next()
 				err = ber.Annotate(d.FormalName.decode(&c), "formal-name")
 			}
 		case ber.Context(0):
@@ -803,19 +1055,30 @@ func (d *ORDescriptor) encode(b *ber.Builder, t ber.Tag) {
 	b.End(m)
 }
 
-func ipmDecodeORDescriptors(e *ber.Element) ([]ORDescriptor, error) {
+func ipmDecodeORDescriptors(e *ber.Element, rb *ipmRecipientBlocks) ([]ORDescriptor, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ORDescriptor, 0, 1)
+	var out []ORDescriptor
+	var own ipmSlab[ORName]
+	names := &own
+	if n := r.Count(); rb != nil && n >= 0 && n <= len(rb.ods) {
+		out, rb.ods = rb.ods[:0:n], rb.ods[n:]
+		names = &rb.names
+	} else {
+		out = make([]ORDescriptor, 0, ipmListCap(&r))
+	}
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
 			return nil, err
 		}
+		if names == &own {
+			own.want = cap(out) - i
+		}
 		out = append(out, ORDescriptor{})
-		if err := out[len(out)-1].decode(&c); err != nil {
+		if err := out[len(out)-1].decodeIn(&c, names); err != nil {
 			return nil, ber.Annotate(err, "ORDescriptor["+strconv.Itoa(i)+"]")
 		}
 	}
@@ -875,7 +1138,10 @@ func (s *RecipientSpecifier) Extension(oid ber.OID) (*IPMSExtension, bool) {
 
 var recipientSpecifierNames = [...]string{"recipient", "notification-requests", "reply-requested", "recipient-extensions"}
 
-func (s *RecipientSpecifier) decode(e *ber.Element) error {
+func (s *RecipientSpecifier) decode(e *ber.Element) error { return s.decodeIn(e, nil) }
+
+// decodeIn is decode taking the recipient's O/R name from names.
+func (s *RecipientSpecifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -897,7 +1163,7 @@ func (s *RecipientSpecifier) decode(e *ber.Element) error {
 		seen |= 1 << n
 		switch n {
 		case 0:
-			err = s.Recipient.decode(&c)
+			err = s.Recipient.decodeIn(&c, names)
 		case 1:
 			var bs ber.BitString
 			if bs, err = c.BitString(); err == nil {
@@ -933,19 +1199,108 @@ func (s *RecipientSpecifier) encode(b *ber.Builder, t ber.Tag) {
 	ipmEndSet(b, m, s.Unknown)
 }
 
-func ipmDecodeRecipients(e *ber.Element) ([]RecipientSpecifier, error) {
+// ipmRecipientBlocks are the blocks the recipient and O/R descriptor
+// lists of a heading share: rs the RecipientSpecifiers not yet used, ods
+// the ORDescriptors, names the O/R names of both.
+type ipmRecipientBlocks struct {
+	rs    []RecipientSpecifier
+	ods   []ORDescriptor
+	names ipmSlab[ORName]
+}
+
+// ipmCountRecipients counts the elements of the recipient lists (primary,
+// copy and blind copy: nr) and of the O/R descriptor lists (authorizing
+// users, reply recipients: nd) in b, the contents of a heading, reading
+// only identifier and length octets. It returns zeros when it meets what
+// it does not expect (an indefinite length, say), leaving each list to be
+// allocated alone.
+func ipmCountRecipients(b []byte) (nr, nd int) {
+	for len(b) > 0 {
+		t, c, rest, ok := ipmTLV(b)
+		if !ok {
+			return 0, 0
+		}
+		var n *int
+		switch t {
+		case 0xa2, 0xa3, 0xa4:
+			n = &nr
+		case 0xa1, 0xab:
+			n = &nd
+		}
+		if n != nil {
+			for len(c) > 0 {
+				_, _, cr, ok := ipmTLV(c)
+				if !ok {
+					return 0, 0
+				}
+				*n, c = *n+1, cr
+			}
+		}
+		b = rest
+	}
+	return nr, nd
+}
+
+// ipmTLV splits off the element at b[0] of definite length: t is its
+// first identifier octet, c its contents; ok is false if the encoding is
+// indefinite or malformed.
+func ipmTLV(b []byte) (t byte, c, rest []byte, ok bool) {
+	i := 1
+	if len(b) == 0 {
+		return 0, nil, nil, false
+	}
+	if b[0]&0x1f == 0x1f {
+		for i < len(b) && i < 6 && b[i]&0x80 != 0 {
+			i++
+		}
+		i++
+	}
+	if i >= len(b) {
+		return 0, nil, nil, false
+	}
+	l := int(b[i])
+	i++
+	if l >= 0x80 {
+		k := l & 0x7f
+		if k == 0 || k > 3 || len(b)-i < k {
+			return 0, nil, nil, false
+		}
+		l = 0
+		for ; k > 0; k-- {
+			l = l<<8 | int(b[i])
+			i++
+		}
+	}
+	if l > len(b)-i {
+		return 0, nil, nil, false
+	}
+	return b[0], b[i : i+l], b[i+l:], true
+}
+
+func ipmDecodeRecipients(e *ber.Element, rb *ipmRecipientBlocks) ([]RecipientSpecifier, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]RecipientSpecifier, 0, 2)
+	var out []RecipientSpecifier
+	var own ipmSlab[ORName]
+	names := &own
+	if n := r.Count(); rb != nil && n >= 0 && n <= len(rb.rs) {
+		out, rb.rs = rb.rs[:0:n], rb.rs[n:]
+		names = &rb.names
+	} else {
+		out = make([]RecipientSpecifier, 0, ipmListCap(&r))
+	}
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
 			return nil, err
 		}
+		if names == &own {
+			own.want = cap(out) - i
+		}
 		out = append(out, RecipientSpecifier{})
-		if err := out[len(out)-1].decode(&c); err != nil {
+		if err := out[len(out)-1].decodeIn(&c, names); err != nil {
 			return nil, ber.Annotate(err, "RecipientSpecifier["+strconv.Itoa(i)+"]")
 		}
 	}

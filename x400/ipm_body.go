@@ -160,7 +160,20 @@ func NewIA5TextBodyPart(s string) BodyPart {
 	return BodyPart{Kind: BodyPartIA5Text, IA5Text: &IA5TextBodyPart{Data: s}}
 }
 
-func (p *BodyPart) decode(e *ber.Element) error {
+// ipmTextSlot holds the value of a text body part, the usual kinds: the
+// text parts of a body share one block of slots (one allocation), each
+// part taking at most one. cs holds the character sets of a general text
+// part that has few.
+type ipmTextSlot struct {
+	ia5 IA5TextBodyPart
+	gt  GeneralTextBodyPart
+	cs  [4]int
+}
+
+func (p *BodyPart) decode(e *ber.Element) error { return p.decodeIn(e, nil) }
+
+// decodeIn is decode taking the value of a text part from text.
+func (p *BodyPart) decodeIn(e *ber.Element, text *ipmSlab[ipmTextSlot]) error {
 	*p = BodyPart{}
 	if e.Tag.Class != ber.ClassContext {
 		p.Raw = Raw(e.Raw)
@@ -169,13 +182,13 @@ func (p *BodyPart) decode(e *ber.Element) error {
 	var err error
 	switch e.Tag.Number {
 	case 0, 3, 5, 6, 9:
-		return p.decodeBasic(e)
+		return p.decodeBasic(e, text)
 	case 14:
 		p.Kind = BodyPartBilaterallyDefined
 		p.BilaterallyDefined, err = e.Bytes()
 		err = ber.Annotate(err, "bilaterally-defined")
 	case 15:
-		err = ber.Annotate(p.decodeExtended(e), "extended")
+		err = ber.Annotate(p.decodeExtended(e, text), "extended")
 	case 4:
 		p.Kind, p.Raw = BodyPartG4Class1, Raw(e.Raw)
 	case 7:
@@ -192,11 +205,11 @@ func (p *BodyPart) decode(e *ber.Element) error {
 
 // decodeBasic reads the SEQUENCE { parameters, data } of a basic body
 // part of a kind that has a Go type.
-func (p *BodyPart) decodeBasic(e *ber.Element) error {
+func (p *BodyPart) decodeBasic(e *ber.Element, text *ipmSlab[ipmTextSlot]) error {
 	var name string
 	switch e.Tag.Number {
 	case 0:
-		p.Kind, p.IA5Text, name = BodyPartIA5Text, new(IA5TextBodyPart), "ia5-text"
+		p.Kind, p.IA5Text, name = BodyPartIA5Text, &text.next().ia5, "ia5-text"
 	case 3:
 		p.Kind, p.G3Facsimile, name = BodyPartG3Facsimile, new(G3FacsimileBodyPart), "g3-facsimile"
 	case 5:
@@ -249,7 +262,7 @@ func (p *BodyPart) decodeBasic(e *ber.Element) error {
 	return ber.Annotate(r.End("body part"), name)
 }
 
-func (p *BodyPart) decodeExtended(e *ber.Element) error {
+func (p *BodyPart) decodeExtended(e *ber.Element, text *ipmSlab[ipmTextSlot]) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -282,15 +295,20 @@ func (p *BodyPart) decodeExtended(e *ber.Element) error {
 		if hasParams {
 			pt = px.DirectReference
 		}
-		known, err := p.decodeExtendedKnown(dx.DirectReference, pt, hasParams, &pval, &dval)
+		known, err := p.decodeExtendedKnown(dx.DirectReference, pt, hasParams, &pval, &dval, text)
 		if known {
 			return err
 		}
 	}
-	x := &ExtendedBodyPart{Data: dx}
+	y := new(struct {
+		x ExtendedBodyPart
+		p External
+	})
+	x := &y.x
+	x.Data = dx
 	if hasParams {
-		x.Parameters = new(External)
-		*x.Parameters = px
+		y.p = px
+		x.Parameters = &y.p
 	}
 	p.Kind, p.Extended, p.Other, p.Raw = BodyPartExtended, true, x, Raw(e.Raw)
 	return nil
@@ -299,11 +317,11 @@ func (p *BodyPart) decodeExtended(e *ber.Element) error {
 // decodeExtendedKnown decodes an extended body part of data type dt and
 // parameters type pt (nil when absent) into its Go type; known is false
 // when the types are not ones it knows.
-func (p *BodyPart) decodeExtendedKnown(dt, pt ber.OID, hasParams bool, pval, dval *ber.Element) (known bool, err error) {
+func (p *BodyPart) decodeExtendedKnown(dt, pt ber.OID, hasParams bool, pval, dval *ber.Element, text *ipmSlab[ipmTextSlot]) (known bool, err error) {
 	p.Extended = true
 	switch {
 	case dt.Equal(IDEtIA5Text) && ipmParamsOK(pt, IDEpIA5Text):
-		p.Kind, p.IA5Text = BodyPartIA5Text, new(IA5TextBodyPart)
+		p.Kind, p.IA5Text = BodyPartIA5Text, &text.next().ia5
 		if hasParams {
 			err = ber.Annotate(p.IA5Text.decodeParameters(pval), "parameters")
 		}
@@ -311,20 +329,22 @@ func (p *BodyPart) decodeExtendedKnown(dt, pt ber.OID, hasParams bool, pval, dva
 			err = ber.Annotate(p.IA5Text.decodeData(dval), "data")
 		}
 	case dt.Equal(IDEtGeneralText) && ipmParamsOK(pt, IDEpGeneralText):
-		p.Kind, p.GeneralText = BodyPartGeneralText, new(GeneralTextBodyPart)
+		slot := text.next()
+		p.Kind, p.GeneralText = BodyPartGeneralText, &slot.gt
 		if hasParams {
-			err = ber.Annotate(p.GeneralText.decodeParameters(pval), "parameters")
+			err = ber.Annotate(p.GeneralText.decodeParameters(pval, slot.cs[:]), "parameters")
 		}
 		if err == nil {
 			err = ber.Annotate(p.GeneralText.decodeData(dval), "data")
 		}
 	case dt.Equal(IDEtFileTransfer) && ipmParamsOK(pt, IDEpFileTransfer):
-		p.Kind, p.FileTransfer = BodyPartFileTransfer, new(FileTransferBodyPart)
+		sp := new(ftamSpare)
+		p.Kind, p.FileTransfer = BodyPartFileTransfer, &sp.ft
 		if hasParams {
-			err = ber.Annotate(p.FileTransfer.decodeParameters(pval), "parameters")
+			err = ber.Annotate(sp.ft.decodeParameters(pval, sp), "parameters")
 		}
 		if err == nil {
-			err = ber.Annotate(p.FileTransfer.decodeData(dval), "data")
+			err = ber.Annotate(sp.ft.decodeData(dval, sp), "data")
 		}
 	case dt.Equal(IDEtTeletex) && ipmParamsOK(pt, IDEpTeletex):
 		p.Kind, p.Teletex = BodyPartTeletex, new(TeletexBodyPart)
@@ -381,51 +401,47 @@ func (p *BodyPart) encode(b *ber.Builder) {
 		if p.IA5Text == nil {
 			break
 		}
-		ipmEncodePart(b, p.Extended, 0, IDEpIA5Text, IDEtIA5Text, p.IA5Text.encodeParameters, p.IA5Text.encodeData)
+		p.encodePart(b, p.Extended, 0, IDEpIA5Text, IDEtIA5Text, true)
 		return
 	case BodyPartG3Facsimile:
 		if p.G3Facsimile == nil {
 			break
 		}
-		ipmEncodePart(b, p.Extended, 3, IDEpG3Facsimile, IDEtG3Facsimile, p.G3Facsimile.encodeParameters, p.G3Facsimile.encodeData)
+		p.encodePart(b, p.Extended, 3, IDEpG3Facsimile, IDEtG3Facsimile, true)
 		return
 	case BodyPartTeletex:
 		if p.Teletex == nil {
 			break
 		}
-		ipmEncodePart(b, p.Extended, 5, IDEpTeletex, IDEtTeletex, p.Teletex.encodeParameters, p.Teletex.encodeData)
+		p.encodePart(b, p.Extended, 5, IDEpTeletex, IDEtTeletex, true)
 		return
 	case BodyPartVideotex:
 		if p.Videotex == nil {
 			break
 		}
-		ipmEncodePart(b, p.Extended, 6, IDEpVideotex, IDEtVideotex, p.Videotex.encodeParameters, p.Videotex.encodeData)
+		p.encodePart(b, p.Extended, 6, IDEpVideotex, IDEtVideotex, true)
 		return
 	case BodyPartMessage:
 		if p.Message == nil {
 			break
 		}
-		ipmEncodePart(b, p.Extended, 9, IDEpMessage, IDEtMessage, p.Message.encodeParameters, p.Message.encodeData)
+		p.encodePart(b, p.Extended, 9, IDEpMessage, IDEtMessage, true)
 		return
 	case BodyPartGeneralText:
 		if p.GeneralText == nil {
 			break
 		}
-		var pf func(*ber.Builder)
-		if p.GeneralText.CharacterSets != nil {
-			pf = p.GeneralText.encodeParameters
-		}
-		ipmEncodePart(b, true, 0, IDEpGeneralText, IDEtGeneralText, pf, p.GeneralText.encodeData)
+		p.encodePart(b, true, 0, IDEpGeneralText, IDEtGeneralText, p.GeneralText.CharacterSets != nil)
 		return
 	case BodyPartFileTransfer:
 		if p.FileTransfer == nil {
 			break
 		}
-		ipmEncodePart(b, true, 0, IDEpFileTransfer, IDEtFileTransfer, p.FileTransfer.encodeParameters, p.FileTransfer.encodeData)
+		p.encodePart(b, true, 0, IDEpFileTransfer, IDEtFileTransfer, true)
 		return
 	case BodyPartBilaterallyDefined:
 		if p.Extended {
-			ipmEncodePart(b, true, 0, nil, IDEtBilaterallyDefined, nil, p.encodeBilateralData)
+			p.encodePart(b, true, 0, nil, IDEtBilaterallyDefined, false)
 			return
 		}
 		b.AddPrimitive(ber.Context(14), p.BilaterallyDefined)
@@ -443,36 +459,75 @@ func (p *BodyPart) encode(b *ber.Builder) {
 	b.AddRaw(p.Raw)
 }
 
-// ipmEncodePart writes a body part in its basic form (SEQUENCE {
-// parameters, data } tagged [tag]) or its extended form.
-func ipmEncodePart(b *ber.Builder, extended bool, tag uint32, ep, et ber.OID, params, data func(*ber.Builder)) {
+// encodePart writes a body part of a kind with a Go type (whose field is
+// set) in its basic form (SEQUENCE { parameters, data } tagged [tag]) or
+// its extended form, with parameters of type ep when params is true.
+// Calls are dispatched on the kind rather than through function values, so
+// that the Builder does not escape.
+func (p *BodyPart) encodePart(b *ber.Builder, extended bool, tag uint32, ep, et ber.OID, params bool) {
 	if !extended {
 		m := b.Begin(ber.Context(tag))
-		params(b)
-		data(b)
+		p.encodeParameters(b)
+		p.encodeData(b)
 		b.End(m)
 		return
 	}
 	m := b.Begin(ber.Context(15))
-	if params != nil {
+	if params {
 		pm := b.Begin(ber.Context(0))
 		b.AddOID(ber.ObjectID, ep)
 		pv := b.Begin(ber.Context(0))
-		params(b)
+		p.encodeParameters(b)
 		b.End(pv)
 		b.End(pm)
 	}
 	dm := b.Begin(ber.External)
 	b.AddOID(ber.ObjectID, et)
 	dv := b.Begin(ber.Context(0))
-	data(b)
+	p.encodeData(b)
 	b.End(dv)
 	b.End(dm)
 	b.End(m)
 }
 
-func (p *BodyPart) encodeBilateralData(b *ber.Builder) {
-	b.AddPrimitive(ber.OctetString, p.BilaterallyDefined)
+func (p *BodyPart) encodeParameters(b *ber.Builder) {
+	switch p.Kind {
+	case BodyPartIA5Text:
+		p.IA5Text.encodeParameters(b)
+	case BodyPartG3Facsimile:
+		p.G3Facsimile.encodeParameters(b)
+	case BodyPartTeletex:
+		p.Teletex.encodeParameters(b)
+	case BodyPartVideotex:
+		p.Videotex.encodeParameters(b)
+	case BodyPartMessage:
+		p.Message.encodeParameters(b)
+	case BodyPartGeneralText:
+		p.GeneralText.encodeParameters(b)
+	case BodyPartFileTransfer:
+		p.FileTransfer.encodeParameters(b)
+	}
+}
+
+func (p *BodyPart) encodeData(b *ber.Builder) {
+	switch p.Kind {
+	case BodyPartIA5Text:
+		p.IA5Text.encodeData(b)
+	case BodyPartG3Facsimile:
+		p.G3Facsimile.encodeData(b)
+	case BodyPartTeletex:
+		p.Teletex.encodeData(b)
+	case BodyPartVideotex:
+		p.Videotex.encodeData(b)
+	case BodyPartMessage:
+		p.Message.encodeData(b)
+	case BodyPartGeneralText:
+		p.GeneralText.encodeData(b)
+	case BodyPartFileTransfer:
+		p.FileTransfer.encodeData(b)
+	case BodyPartBilaterallyDefined:
+		b.AddPrimitive(ber.OctetString, p.BilaterallyDefined)
+	}
 }
 
 // ExtendedBodyPart is the extended body part of X.420 (externally
@@ -800,7 +855,7 @@ func (x *TeletexBodyPart) decodeData(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.Data = make([][]byte, 0, 1)
+	x.Data = make([][]byte, 0, ipmListCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.TeletexString)
 		if err != nil {
@@ -888,7 +943,7 @@ func (x *G3FacsimileBodyPart) decodeData(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.Pages = make([]ber.BitString, 0, 1)
+	x.Pages = make([]ber.BitString, 0, ipmListCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.BitStringTag)
 		if err != nil {
@@ -1058,7 +1113,8 @@ type GeneralTextBodyPart struct {
 	Data          []byte
 }
 
-func (x *GeneralTextBodyPart) decodeParameters(e *ber.Element) error {
+// decodeParameters reads the character sets, into buf when they fit.
+func (x *GeneralTextBodyPart) decodeParameters(e *ber.Element, buf []int) error {
 	if e.Tag != ber.Set {
 		return e.Errorf("expected SET OF, found %s", e.Tag)
 	}
@@ -1066,7 +1122,11 @@ func (x *GeneralTextBodyPart) decodeParameters(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.CharacterSets = make([]int, 0, 4)
+	if n := ipmListCap(&r); n <= len(buf) {
+		x.CharacterSets = buf[:0:n]
+	} else {
+		x.CharacterSets = make([]int, 0, n)
+	}
 	for !r.Empty() {
 		c, err := r.Expect(ber.Integer)
 		if err != nil {

@@ -135,7 +135,18 @@ func NewFileTransferBodyPart(name string, data []byte, modified time.Time) BodyP
 	return BodyPart{Kind: BodyPartFileTransfer, Extended: true, FileTransfer: x}
 }
 
-func (x *FileTransferBodyPart) decodeParameters(e *ber.Element) error {
+// ftamSpare is a decoded file transfer body part with, in the same
+// allocation, room for its usual small components: a one-component
+// pathname, the sizes, one data EXTERNAL.
+type ftamSpare struct {
+	ft           FileTransferBodyPart
+	size, future int64
+	path         [1]string
+	data         [1]External
+}
+
+// decodeParameters decodes x, sp.ft, using sp's room.
+func (x *FileTransferBodyPart) decodeParameters(e *ber.Element, sp *ftamSpare) error {
 	if e.Tag != ber.Sequence {
 		return e.Errorf("expected SEQUENCE, found %s", e.Tag)
 	}
@@ -160,7 +171,7 @@ func (x *FileTransferBodyPart) decodeParameters(e *ber.Element) error {
 		case ber.Context(1):
 			err = ber.Annotate(x.decodeContentsType(&c), "contents-type")
 		case ber.Context(4):
-			err = ber.Annotate(x.decodeFileAttributes(&c), "file-attributes")
+			err = ber.Annotate(x.decodeFileAttributes(&c, sp), "file-attributes")
 		default:
 			// related-stored-file, environment, compression, extensions:
 			// kept in Parameters only.
@@ -241,7 +252,7 @@ func (x *FileTransferBodyPart) decodeContentsType(e *ber.Element) error {
 
 // decodeFileAttributes reads the FileAttributes SEQUENCE. Attributes it
 // does not decode are skipped (they stay in Parameters).
-func (x *FileTransferBodyPart) decodeFileAttributes(e *ber.Element) error {
+func (x *FileTransferBodyPart) decodeFileAttributes(e *ber.Element, sp *ftamSpare) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -254,7 +265,7 @@ func (x *FileTransferBodyPart) decodeFileAttributes(e *ber.Element) error {
 		switch {
 		case c.Tag == ber.Context(0) || c.Tag == ber.Context(23) || c.Tag == ber.Application(23):
 			x.CompletePathname = c.Tag != ber.Context(0)
-			err = ber.Annotate(x.decodePathname(&c), "pathname")
+			err = ber.Annotate(x.decodePathname(&c, sp.path[:]), "pathname")
 		case c.Tag == ber.Context(1):
 			var bs ber.BitString
 			if bs, err = c.BitString(); err == nil {
@@ -277,10 +288,10 @@ func (x *FileTransferBodyPart) decodeFileAttributes(e *ber.Element) error {
 			x.Creator, err = ftamStringAttribute(&c)
 			err = ber.Annotate(err, "identity-of-creator")
 		case c.Tag == ber.Context(13):
-			x.Size, err = ftamSizeAttribute(&c)
+			x.Size, err = ftamSizeAttribute(&c, &sp.size)
 			err = ber.Annotate(err, "object-size")
 		case c.Tag == ber.Context(14):
-			x.FutureSize, err = ftamSizeAttribute(&c)
+			x.FutureSize, err = ftamSizeAttribute(&c, &sp.future)
 			err = ber.Annotate(err, "future-object-size")
 		}
 		if err != nil {
@@ -290,12 +301,17 @@ func (x *FileTransferBodyPart) decodeFileAttributes(e *ber.Element) error {
 	return nil
 }
 
-func (x *FileTransferBodyPart) decodePathname(e *ber.Element) error {
+// decodePathname reads the pathname, into buf when it fits.
+func (x *FileTransferBodyPart) decodePathname(e *ber.Element, buf []string) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	x.Pathname = make([]string, 0, 1)
+	if n := ipmListCap(&r); n <= len(buf) {
+		x.Pathname = buf[:0:n]
+	} else {
+		x.Pathname = make([]string, 0, n)
+	}
 	for !r.Empty() {
 		c, err := r.Expect(ber.Universal(ber.TagGraphicString))
 		if err != nil {
@@ -356,8 +372,9 @@ func ftamTimeAttribute(e *ber.Element) (time.Time, error) {
 	return v.GeneralizedTime()
 }
 
-// ftamSizeAttribute reads Object-Size-Attribute (actual-values [1] INTEGER).
-func ftamSizeAttribute(e *ber.Element) (*int64, error) {
+// ftamSizeAttribute reads Object-Size-Attribute (actual-values [1] INTEGER)
+// into *dst.
+func ftamSizeAttribute(e *ber.Element, dst *int64) (*int64, error) {
 	v, ok, err := ftamAttributeValue(e)
 	if err != nil || !ok {
 		return nil, err
@@ -369,10 +386,12 @@ func ftamSizeAttribute(e *ber.Element) (*int64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &n, nil
+	*dst = n
+	return dst, nil
 }
 
-func (x *FileTransferBodyPart) decodeData(e *ber.Element) error {
+// decodeData reads the data EXTERNALs, into sp's room when they fit.
+func (x *FileTransferBodyPart) decodeData(e *ber.Element, sp *ftamSpare) error {
 	if e.Tag != ber.Sequence {
 		return e.Errorf("expected SEQUENCE OF EXTERNAL, found %s", e.Tag)
 	}
@@ -380,7 +399,11 @@ func (x *FileTransferBodyPart) decodeData(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.Data = make([]External, 0, 1)
+	if n := ipmListCap(&r); n <= len(sp.data) {
+		x.Data = sp.data[:0:n]
+	} else {
+		x.Data = make([]External, 0, n)
+	}
 	for !r.Empty() {
 		c, err := r.Expect(ber.External)
 		if err != nil {

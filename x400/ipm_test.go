@@ -810,3 +810,156 @@ func TestDecodeLimits(t *testing.T) {
 		t.Errorf("MaxDepth: %v", err)
 	}
 }
+
+// TestIPMAllocs pins the allocations of decoding and encoding information
+// objects, so that they cannot silently come back. The bounds are the
+// counts measured when the test was written. Decoding SampleIPM (9): the
+// ber.Reader's state; the object with its IPM, this-IPM's user, the
+// originator and its name; the recipients of all lists; their O/R names;
+// the body list with its text parts; the file transfer part; and the T.61
+// subject and free-form names with accents (3, converted to UTF-8).
+// Decoding PP's IPM (6): the state, the object, the recipients, the reply
+// recipients (O/R descriptors), the O/R names of both, the body list.
+// Decoding an IPN (2): the state, the object with everything else.
+// Encoding (1): the output buffer only (the size hint fits, the Builder
+// stays on the stack, the encoders allocate nothing else).
+func TestIPMAllocs(t *testing.T) {
+	pp, err := os.ReadFile("testdata/ipm_pp_1988.ber")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := func(o *InformationObject) []byte {
+		b, err := o.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		b    []byte
+		max  float64
+	}{
+		{"SampleIPM", enc(SampleIPM()), 9},
+		{"pp1988", pp, 6},
+		{"SampleIPN", enc(SampleIPN()), 2},
+		{"SampleNRN", enc(SampleNRN()), 2},
+	} {
+		if _, err := DecodeInformationObject(c.b, nil); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		n := testing.AllocsPerRun(100, func() {
+			if _, err := DecodeInformationObject(c.b, nil); err != nil {
+				panic(err)
+			}
+		})
+		t.Logf("decode %s: %v allocs", c.name, n)
+		if n > c.max {
+			t.Errorf("DecodeInformationObject(%s) makes %v allocations, want at most %v", c.name, n, c.max)
+		}
+	}
+	ppo, err := DecodeInformationObject(pp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		o    *InformationObject
+	}{
+		{"SampleIPM", SampleIPM()}, {"pp1988", ppo}, {"SampleIPN", SampleIPN()},
+		{"SampleNRN", SampleNRN()}, {"typical", newBenchTypical(t).Object},
+	} {
+		if h, n := c.o.sizeHint(), len(enc(c.o)); h < n {
+			t.Errorf("%s: size hint %d < encoding's %d octets", c.name, h, n)
+		}
+		n := testing.AllocsPerRun(100, func() {
+			if _, err := c.o.Marshal(); err != nil {
+				panic(err)
+			}
+		})
+		t.Logf("encode %s: %v allocs", c.name, n)
+		if n > 1 {
+			t.Errorf("Marshal(%s) makes %v allocations, want at most 1", c.name, n)
+		}
+	}
+}
+
+// TestIPMSharedBlocks checks the lists decoded into shared blocks: every
+// recipient and descriptor list of a heading, with and without formal
+// names, stays intact when another is appended to; a heading of
+// indefinite length (the lists are then allocated one by one) and a long
+// body (no text block) decode to the same value.
+func TestIPMSharedBlocks(t *testing.T) {
+	orn := func(s string) *ORName { return sampleORName("GB", "TEST", "ptest", "alpha", "", s) }
+	rs := func(names ...string) []RecipientSpecifier {
+		out := []RecipientSpecifier{}
+		for _, n := range names {
+			r := RecipientSpecifier{Recipient: ORDescriptor{FreeFormName: n}}
+			if n != "anon" {
+				r.Recipient.FormalName = orn(n)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	o := ipmTWithHeading(func(h *Heading) {
+		h.ThisIPM.User = orn("this")
+		h.Originator = &ORDescriptor{FormalName: orn("orig")}
+		h.AuthorizingUsers = []ORDescriptor{{FormalName: orn("auth")}, {FreeFormName: "anon"}}
+		h.PrimaryRecipients = rs("p1", "anon", "p2")
+		h.CopyRecipients = rs("c1")
+		h.BlindCopyRecipients = rs("anon", "b1")
+		h.RepliedToIPM = &IPMIdentifier{LocalID: "r", User: orn("replied")}
+		h.RelatedIPMs = []IPMIdentifier{{LocalID: "x", User: orn("rel")}, {LocalID: "y"}}
+		h.ReplyRecipients = []ORDescriptor{{FormalName: orn("reply")}}
+	})
+	var long []BodyPart
+	for i := 0; i < 6; i++ {
+		long = append(long, NewIA5TextBodyPart("part\r\n"), NewGeneralTextBodyPart("caf\u00e9\r\n"))
+	}
+	long = append(long, BodyPart{Kind: BodyPartMessage, Message: &MessageBodyPart{IPM: *o.IPM}})
+	o.IPM.Body = long
+	d := ipmTRoundTrip(t, o)
+	h := &d.IPM.Heading
+	h.PrimaryRecipients = append(h.PrimaryRecipients, RecipientSpecifier{})
+	h.AuthorizingUsers = append(h.AuthorizingUsers, ORDescriptor{})
+	if got := h.CopyRecipients[0].Recipient.FormalName.PersonalName.Surname; got != "c1" {
+		t.Errorf("copy recipient after appending to the primary ones: %q", got)
+	}
+	if got := h.ReplyRecipients[0].FormalName.PersonalName.Surname; got != "reply" {
+		t.Errorf("reply recipient after appending to the authorizing users: %q", got)
+	}
+
+	// A recipient list in indefinite-length form: the lists are then
+	// allocated one by one.
+	enc := ipmTMarshal(t, ipmTWithHeading(func(h *Heading) {
+		h.PrimaryRecipients = rs("p1", "p2")
+		h.CopyRecipients = rs("c1")
+	}))
+	r := ber.NewReader(enc, nil)
+	top, _ := r.Next()
+	cr, _ := top.Children()
+	he, _ := cr.Next()
+	be, _ := cr.Next()
+	hr, _ := he.Children()
+	var heading []byte
+	for !hr.Empty() {
+		c, _ := hr.Next()
+		if c.Tag == ber.Context(2) {
+			heading = append(append(append(heading, 0xa2, 0x80), c.Content...), 0, 0)
+		} else {
+			heading = append(heading, c.Raw...)
+		}
+	}
+	ber2 := ipmTCons(ber.Context(0), ipmTCons(ber.Set, heading), be.Raw)
+	if nr, nd := ipmCountRecipients(heading); nr != 0 || nd != 0 {
+		t.Errorf("ipmCountRecipients of a heading with an indefinite list: %d, %d, want 0, 0", nr, nd)
+	}
+	d2, err := DecodeInformationObject(ber2, nil)
+	if err != nil {
+		t.Fatalf("indefinite heading: %v", err)
+	}
+	if enc2 := ipmTMarshal(t, d2); !bytes.Equal(enc, enc2) {
+		t.Errorf("indefinite heading: re-encoding differs:\n%x\n%x", enc, enc2)
+	}
+}

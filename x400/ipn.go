@@ -60,7 +60,22 @@ func (n *IPN) Extension(oid ber.OID) (*IPMSExtension, bool) {
 
 var encodedInformationTypesTag = ber.Application(5)
 
-func (n *IPN) decode(e *ber.Element) error {
+// ipnSpare holds the objects of an IPN that are usually present,
+// allocated with the IPN when it is the information object: the two
+// descriptors and the O/R names of the subject IPM's user and of the
+// descriptors, and the fields of the notification.
+type ipnSpare struct {
+	originator, intended ORDescriptor
+	names                [3]ORName
+	nonReceipt           NonReceiptFields
+	receipt              ReceiptFields
+}
+
+func (n *IPN) decode(e *ber.Element) error { return n.decodeIn(e, nil) }
+
+// decodeIn is decode with the usual objects in sp (nil: each is allocated
+// alone).
+func (n *IPN) decodeIn(e *ber.Element, sp *ipnSpare) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -104,20 +119,36 @@ func (n *IPN) decode(e *ber.Element) error {
 		seen |= bit
 		switch bit {
 		case bSubject:
-			err = n.SubjectIPM.decode(&c)
+			var names *ipmSlab[ORName]
+			if sp != nil {
+				names = &ipmSlab[ORName]{block: sp.names[0:1:1]}
+			}
+			err = n.SubjectIPM.decodeIn(&c, names)
 		case bOriginator:
-			n.IPNOriginator = new(ORDescriptor)
-			err = n.IPNOriginator.decode(&c)
+			var names *ipmSlab[ORName]
+			if sp != nil {
+				n.IPNOriginator = &sp.originator
+				names = &ipmSlab[ORName]{block: sp.names[1:2:2]}
+			} else {
+				n.IPNOriginator = new(ORDescriptor)
+			}
+			err = n.IPNOriginator.decodeIn(&c, names)
 		case bIntended:
-			n.IPMIntendedRecipient = new(ORDescriptor)
-			err = n.IPMIntendedRecipient.decode(&c)
+			var names *ipmSlab[ORName]
+			if sp != nil {
+				n.IPMIntendedRecipient = &sp.intended
+				names = &ipmSlab[ORName]{block: sp.names[2:3:3]}
+			} else {
+				n.IPMIntendedRecipient = new(ORDescriptor)
+			}
+			err = n.IPMIntendedRecipient.decodeIn(&c, names)
 		case bEITs:
 			n.ConversionEITs = new(EncodedInformationTypes)
 			err = n.ConversionEITs.decode(&c)
 		case bExtensions:
 			n.NotificationExtensions, err = ipmDecodeExtensions(&c)
 		case bChoice:
-			err = n.decodeChoice(&c)
+			err = n.decodeChoice(&c, sp)
 		}
 		if err != nil {
 			return ber.Annotate(err, name)
@@ -132,7 +163,7 @@ func (n *IPN) decode(e *ber.Element) error {
 	return nil
 }
 
-func (n *IPN) decodeChoice(e *ber.Element) error {
+func (n *IPN) decodeChoice(e *ber.Element, sp *ipnSpare) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -146,16 +177,48 @@ func (n *IPN) decodeChoice(e *ber.Element) error {
 	}
 	switch c.Tag {
 	case ber.Context(0):
-		n.NonReceipt = new(NonReceiptFields)
+		if sp != nil {
+			n.NonReceipt = &sp.nonReceipt
+		} else {
+			n.NonReceipt = new(NonReceiptFields)
+		}
 		return ber.Annotate(n.NonReceipt.decode(&c), "non-receipt-fields")
 	case ber.Context(1):
-		n.Receipt = new(ReceiptFields)
+		if sp != nil {
+			n.Receipt = &sp.receipt
+		} else {
+			n.Receipt = new(ReceiptFields)
+		}
 		return ber.Annotate(n.Receipt.decode(&c), "receipt-fields")
 	case ber.Context(2):
 		n.Other, err = ipmDecodeExtensions(&c)
 		return ber.Annotate(err, "other-notification-type-fields")
 	}
 	return c.Errorf("unexpected %s: expected non-receipt-fields [0], receipt-fields [1] or other-notification-type-fields [2]", c.Tag)
+}
+
+func (n *IPN) sizeHint() int {
+	k := 24 + n.SubjectIPM.sizeHint() + ipmRawSize(n.Unknown)
+	if n.IPNOriginator != nil {
+		k += n.IPNOriginator.sizeHint()
+	}
+	if n.IPMIntendedRecipient != nil {
+		k += n.IPMIntendedRecipient.sizeHint()
+	}
+	if n.ConversionEITs != nil {
+		k += 32
+	}
+	k += ipmExtensionsSize(n.NotificationExtensions) + ipmExtensionsSize(n.Other)
+	if x := n.NonReceipt; x != nil {
+		k += 16 + len(x.AutoForwardComment) + ipmExtensionsSize(x.Extensions) + ipmRawSize(x.Unknown)
+		if x.ReturnedIPM != nil {
+			k += x.ReturnedIPM.sizeHint()
+		}
+	}
+	if x := n.Receipt; x != nil {
+		k += 24 + len(x.SupplReceiptInfo) + ipmExtensionsSize(x.Extensions) + ipmRawSize(x.Unknown)
+	}
+	return k
 }
 
 func (n *IPN) encode(b *ber.Builder, t ber.Tag) {

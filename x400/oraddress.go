@@ -584,13 +584,17 @@ func (a *ORAddress) hasExtensions() bool {
 
 // decode reads an O/R name from e (any tag: [APPLICATION 0] or the tag of
 // the component that holds it).
-func (n *ORName) decode(e *ber.Element) error {
+func (n *ORName) decode(e *ber.Element) error { return n.decodeIn(e, nil) }
+
+// decodeIn is decode taking the lists of strings from spare (see
+// oraddrTake; nil: allocate each).
+func (n *ORName) decodeIn(e *ber.Element, spare *[]string) error {
 	*n = ORName{}
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	if err := n.ORAddress.decodeComponents(&r); err != nil {
+	if err := n.ORAddress.decodeComponents(&r, spare); err != nil {
 		return err
 	}
 	if d, ok, err := r.Optional(ber.Context(0)); err != nil {
@@ -618,7 +622,7 @@ func (a *ORAddress) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	if err := a.decodeComponents(&r); err != nil {
+	if err := a.decodeComponents(&r, nil); err != nil {
 		return err
 	}
 	return r.End("ORAddress")
@@ -626,11 +630,12 @@ func (a *ORAddress) decode(e *ber.Element) error {
 
 // decodeComponents reads the components of ORAddress from r (which may
 // hold more, as in ORName), leaving r after them. Lenient: a missing
-// built-in-standard-attributes is read as empty.
-func (a *ORAddress) decodeComponents(r *ber.Reader) error {
+// built-in-standard-attributes is read as empty. The lists of strings are
+// taken from spare (see oraddrTake).
+func (a *ORAddress) decodeComponents(r *ber.Reader, spare *[]string) error {
 	if r.PeekIs(ber.Sequence) {
 		e, _ := r.Next()
-		if err := a.decodeStandard(&e); err != nil {
+		if err := a.decodeStandard(&e, spare); err != nil {
 			return ber.Annotate(err, "built-in-standard-attributes")
 		}
 		if e, ok, err := r.Optional(ber.Sequence); err != nil {
@@ -655,7 +660,7 @@ func (a *ORAddress) decodeComponents(r *ber.Reader) error {
 
 // decodeStandard reads BuiltInStandardAttributes. Components out of order
 // are accepted; repeated ones are not.
-func (a *ORAddress) decodeStandard(e *ber.Element) error {
+func (a *ORAddress) decodeStandard(e *ber.Element, spare *[]string) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -704,7 +709,7 @@ func (a *ORAddress) decodeStandard(e *ber.Element) error {
 			a.ZeroLength |= zl
 		case ber.Context(6):
 			bit, name = 1<<8, "organizational-unit-names"
-			a.OrganizationalUnits, err = oraddrDecodeStrings(&c, false)
+			a.OrganizationalUnits, err = oraddrDecodeStrings(&c, false, spare)
 		default:
 			return c.Errorf("unexpected %s in BuiltInStandardAttributes", c.Tag)
 		}
@@ -795,13 +800,14 @@ func oraddrStrTagged(e *ber.Element, teletex bool) (string, error) {
 }
 
 // oraddrDecodeStrings reads a SEQUENCE OF PrintableString or (teletex)
-// TeletexString.
-func oraddrDecodeStrings(e *ber.Element, teletex bool) ([]string, error) {
+// TeletexString, into a list of the exact size taken from spare (see
+// oraddrTake).
+func oraddrDecodeStrings(e *ber.Element, teletex bool, spare *[]string) ([]string, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, 4)
+	out := oraddrTake(spare, r.Count())
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -816,6 +822,31 @@ func oraddrDecodeStrings(e *ber.Element, teletex bool) ([]string, error) {
 	return out, nil
 }
 
+// oraddrSpareStrings is how many strings oraddrTake allocates at once:
+// room for the organizational units of the few O/R names of an envelope.
+const oraddrSpareStrings = 8
+
+// oraddrTake returns an empty list with room for exactly n strings (none
+// if n < 0). With spare nil it allocates it; otherwise it cuts it from
+// *spare, refilled with room for oraddrSpareStrings (or n) strings when
+// short, so that the lists of the O/R names of one message share an
+// allocation. The list's capacity is n: appending to it never writes
+// into the room of another list.
+func oraddrTake(spare *[]string, n int) []string {
+	if n < 0 {
+		n = 0
+	}
+	if spare == nil || n == 0 {
+		return make([]string, 0, n)
+	}
+	if len(*spare) < n {
+		*spare = make([]string, max(n, oraddrSpareStrings))
+	}
+	s := (*spare)[:0:n]
+	*spare = (*spare)[n:]
+	return s
+}
+
 // oraddrDecodeDDAs reads a SEQUENCE OF SEQUENCE { type, value } of
 // PrintableStrings or (teletex) TeletexStrings.
 func oraddrDecodeDDAs(e *ber.Element, teletex bool) ([]DomainDefinedAttribute, error) {
@@ -823,7 +854,7 @@ func oraddrDecodeDDAs(e *ber.Element, teletex bool) ([]DomainDefinedAttribute, e
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DomainDefinedAttribute, 0, 2)
+	out := make([]DomainDefinedAttribute, 0, max(r.Count(), 0))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -931,7 +962,7 @@ func (a *ORAddress) decodeExtension(t int, v *ber.Element) error {
 		}
 	case extTeletexOrganizationalUnitNames:
 		if err = oraddrWant(v, ber.Sequence); err == nil {
-			a.TeletexOrganizationalUnits, err = oraddrDecodeStrings(v, true)
+			a.TeletexOrganizationalUnits, err = oraddrDecodeStrings(v, true, nil)
 		}
 	case extTeletexDomainDefinedAttributes:
 		if err = oraddrWant(v, ber.Sequence); err == nil {
@@ -1046,7 +1077,7 @@ func (u *UnformattedPostalAddress) decode(e *ber.Element) error {
 		switch {
 		case c.Tag == ber.Sequence && !seenP:
 			seenP = true
-			if u.Lines, err = oraddrDecodeStrings(&c, false); err != nil {
+			if u.Lines, err = oraddrDecodeStrings(&c, false, nil); err != nil {
 				return ber.Annotate(err, "printable-address")
 			}
 		case c.Tag == ber.TeletexString && !seenT:
@@ -1196,7 +1227,7 @@ func (u *UniversalAttributes) decodeUnits(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	u.OrganizationalUnits = make([]UniversalOrBMPString, 0, 4)
+	u.OrganizationalUnits = make([]UniversalOrBMPString, 0, max(r.Count(), 0))
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1222,7 +1253,7 @@ func (u *UniversalAttributes) decodeDDAs(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	u.DomainDefined = make([]UniversalDomainDefinedAttribute, 0, 2)
+	u.DomainDefined = make([]UniversalDomainDefinedAttribute, 0, max(r.Count(), 0))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -1368,9 +1399,14 @@ func (a *ORAddress) encodeStandard(b *ber.Builder) {
 // encodeWith writes a PersonalName (teletex false) or TeletexPersonalName
 // with tag t; zl flags the optional components present with zero length.
 func (p *PersonalName) encodeWith(b *ber.Builder, t ber.Tag, teletex bool, zl ORAttr) {
-	add := oraddrAddPrintable
-	if teletex {
-		add = addTeletex
+	// A plain function, not a function value: an indirect call would
+	// make every builder escape to the heap.
+	add := func(b *ber.Builder, t ber.Tag, s string) {
+		if teletex {
+			addTeletex(b, t, s)
+		} else {
+			oraddrAddPrintable(b, t, s)
+		}
 	}
 	m := b.Begin(t)
 	add(b, ber.Context(0), p.Surname)

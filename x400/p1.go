@@ -63,8 +63,50 @@ func DecodeMTSAPDU(b []byte, lim *ber.Limits) (*MTSAPDU, error) {
 	if err != nil {
 		return nil, ber.Annotate(err, "MTS-APDU")
 	}
-	a := new(MTSAPDU)
-	if err := a.decode(&e); err != nil {
+	// The MTS-APDU, its alternative and the spare storage of the decode
+	// are allocated together: one allocation instead of three or more.
+	var a *MTSAPDU
+	switch e.Tag {
+	case p1TagMessage:
+		x := new(struct {
+			a    MTSAPDU
+			m    Message
+			eits [2]EncodedInformationTypes
+			pool p1Pool
+		})
+		x.a.Message = &x.m
+		a = &x.a
+		x.pool.eits = x.eits[:]
+		err = ber.Annotate(x.m.decodeIn(&e, &x.pool), "message")
+	case p1TagProbe:
+		x := new(struct {
+			a      MTSAPDU
+			p      ProbeTransferEnvelope
+			eits   [1]EncodedInformationTypes
+			length int64
+			pool   p1Pool
+		})
+		x.a.Probe = &x.p
+		a = &x.a
+		x.pool.eits, x.pool.i64 = x.eits[:], &x.length
+		err = ber.Annotate(x.p.decodeIn(&e, &x.pool), "probe")
+	case p1TagReport:
+		x := new(struct {
+			a    MTSAPDU
+			r    Report
+			eits [2]EncodedInformationTypes
+			ct   ContentType
+			pool p1Pool
+		})
+		x.a.Report = &x.r
+		a = &x.a
+		x.pool.eits, x.pool.ct = x.eits[:], &x.ct
+		err = ber.Annotate(x.r.decodeIn(&e, &x.pool), "report")
+	default:
+		a = new(MTSAPDU)
+		err = a.decode(&e)
+	}
+	if err != nil {
 		return nil, ber.Annotate(err, "MTS-APDU")
 	}
 	if err := r.End("MTS-APDU"); err != nil {
@@ -88,6 +130,62 @@ func (a *MTSAPDU) decode(e *ber.Element) error {
 	return e.Errorf("%s is not an MTS-APDU alternative (message [0], report [1], probe [2])", e.Tag)
 }
 
+// p1Pool is spare storage for one decode (of an MTS-APDU, say), allocated
+// with the value decoded, from which the decoders take the small objects
+// and lists that a message usually has instead of allocating each. A nil
+// *p1Pool is valid: the decoders then allocate.
+type p1Pool struct {
+	// eits are spare EncodedInformationTypes (original and converted).
+	eits []EncodedInformationTypes
+	// strs is spare room for the lists of strings of O/R addresses
+	// (organizational unit names), see oraddrTake.
+	strs []string
+	// ct is a spare ContentType (for a report's content), or nil.
+	ct *ContentType
+	// i64 is a spare int64 (for a probe's content length), or nil.
+	i64 *int64
+}
+
+// int64 returns a pointer to v, the pool's spare if it has one.
+func (p *p1Pool) int64(v int64) *int64 {
+	var x *int64
+	if p == nil || p.i64 == nil {
+		x = new(int64) // not &v: v would be moved to the heap on every call
+	} else {
+		x, p.i64 = p.i64, nil
+	}
+	*x = v
+	return x
+}
+
+// contentType returns a zero ContentType, the pool's spare if it has one.
+func (p *p1Pool) contentType() *ContentType {
+	if p == nil || p.ct == nil {
+		return new(ContentType)
+	}
+	x := p.ct
+	p.ct = nil
+	return x
+}
+
+// eit returns a zero EncodedInformationTypes, from the pool if it has one.
+func (p *p1Pool) eit() *EncodedInformationTypes {
+	if p == nil || len(p.eits) == 0 {
+		return new(EncodedInformationTypes)
+	}
+	x := &p.eits[0]
+	p.eits = p.eits[1:]
+	return x
+}
+
+// strings returns the pool's spare strings (nil for a nil pool).
+func (p *p1Pool) strings() *[]string {
+	if p == nil {
+		return nil
+	}
+	return &p.strs
+}
+
 // Marshal returns the DER encoding of a.
 func (a *MTSAPDU) Marshal() ([]byte, error) {
 	b := ber.NewBuilder(a.sizeHint())
@@ -98,11 +196,25 @@ func (a *MTSAPDU) Marshal() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// sizeHint estimates the length of a's encoding, so that Marshal's builder
+// does not grow: the content, plus the envelope's fixed part, plus a
+// share per recipient, trace element and extension (generous: a builder
+// that grows costs a copy and an allocation, spare room costs nothing).
 func (a *MTSAPDU) sizeHint() int {
-	if a.Message != nil {
-		return len(a.Message.Content) + 512 + 128*len(a.Message.Envelope.PerRecipientFields)
+	if m := a.Message; m != nil {
+		env := &m.Envelope
+		n := len(m.Content) + 384 + 192*len(env.PerRecipientFields) + 160*len(env.TraceInformation)
+		for i := range env.Extensions {
+			n += 16 + len(env.Extensions[i].Value)
+		}
+		for i := range env.PerRecipientFields {
+			for j := range env.PerRecipientFields[i].Extensions {
+				n += 16 + len(env.PerRecipientFields[i].Extensions[j].Value)
+			}
+		}
+		return n
 	}
-	return 512
+	return 1024
 }
 
 // AppendTo writes the DER encoding of a to b. Errors (a value that cannot
@@ -132,7 +244,10 @@ func (a *MTSAPDU) AppendTo(b *ber.Builder) {
 	}
 }
 
-func (m *Message) decode(e *ber.Element) error {
+func (m *Message) decode(e *ber.Element) error { return m.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (m *Message) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -141,7 +256,7 @@ func (m *Message) decode(e *ber.Element) error {
 	if err != nil {
 		return ber.Annotate(err, "envelope")
 	}
-	if err := m.Envelope.decode(&c); err != nil {
+	if err := m.Envelope.decodeIn(&c, pool); err != nil {
 		return ber.Annotate(err, "envelope")
 	}
 	c, err = r.Expect(p1TagOctets)
@@ -161,7 +276,10 @@ func (m *Message) encode(b *ber.Builder, t ber.Tag) {
 	b.End(s)
 }
 
-func (rp *Report) decode(e *ber.Element) error {
+func (rp *Report) decode(e *ber.Element) error { return rp.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (rp *Report) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -170,14 +288,14 @@ func (rp *Report) decode(e *ber.Element) error {
 	if err != nil {
 		return ber.Annotate(err, "envelope")
 	}
-	if err := rp.Envelope.decode(&c); err != nil {
+	if err := rp.Envelope.decodeIn(&c, pool); err != nil {
 		return ber.Annotate(err, "envelope")
 	}
 	c, err = r.Expect(ber.Set)
 	if err != nil {
 		return ber.Annotate(err, "content")
 	}
-	if err := rp.Content.decode(&c); err != nil {
+	if err := rp.Content.decodeIn(&c, pool); err != nil {
 		return ber.Annotate(err, "content")
 	}
 	return r.End("Report")
@@ -218,8 +336,19 @@ func p1Unexpected(c *ber.Element, in string) error {
 
 // p1EndSet closes a SET whose encoder wrote the components in DER order
 // (X.690 §10.3) already, saving the sort of ber.Builder.EndSet. Tests set
-// it to EndSet and check that the bytes do not change.
-var p1EndSet = (*ber.Builder).End
+// p1SortSets to make it EndSet and check that the bytes do not change. (A
+// plain function, not a function variable: an indirect call would make
+// every builder escape to the heap.)
+func p1EndSet(b *ber.Builder, m ber.Mark) {
+	if p1SortSets {
+		b.EndSet(m)
+		return
+	}
+	b.End(m)
+}
+
+// p1SortSets makes p1EndSet sort, for tests.
+var p1SortSets = false
 
 // p1AddString writes s with tag t after checking its character set.
 func p1AddString(b *ber.Builder, t ber.Tag, s string, ok func(string) bool, what, typ string) {
@@ -334,21 +463,41 @@ func p1Explicit(e *ber.Element) (ber.Element, error) {
 	return c, nil
 }
 
-// p1Grow returns s with room for one more element, allocating room for
-// four at first (most lists in an envelope are short), so that short lists
-// cost one allocation.
-func p1Grow[T any](s []T) []T {
+// p1Grow returns s with room for one more element. r is the reader of the
+// list whose element was just read: a nil s is made with room for that
+// element and every one left in r (ber.Reader.Count), so that a list
+// costs one allocation.
+func p1Grow[T any](s []T, r *ber.Reader) []T {
 	if s == nil {
-		s = make([]T, 0, 4)
+		n := r.Count() + 1
+		if n < 1 {
+			n = 1
+		}
+		s = make([]T, 0, n)
 	}
 	var zero T
 	return append(s, zero)
 }
 
+// p1Make returns an empty slice with room for the elements left in r
+// (ber.Reader.Count), or nil if there are none (or r is malformed: the
+// caller's Next reports it).
+func p1Make[T any](r *ber.Reader) []T {
+	if n := r.Count(); n > 0 {
+		return make([]T, 0, n)
+	}
+	return nil
+}
+
 // p1Name reads an ORName (or a type defined as one) from element c.
 func p1Name(c *ber.Element, name string) (ORName, error) {
+	return p1NameIn(c, name, nil)
+}
+
+// p1NameIn is p1Name taking spare storage from pool (nil: allocate).
+func p1NameIn(c *ber.Element, name string, pool *p1Pool) (ORName, error) {
 	var n ORName
-	if err := n.decode(c); err != nil {
+	if err := n.decodeIn(c, pool.strings()); err != nil {
 		return n, ber.Annotate(err, name)
 	}
 	return n, nil

@@ -196,6 +196,9 @@ func (x *EncodedInformationTypes) decode(e *ber.Element) error {
 			if err != nil {
 				return ber.Annotate(err, "extended-encoded-information-types")
 			}
+			if x.Extended == nil {
+				x.Extended = p1Make[ber.OID](&cr)
+			}
 			for !cr.Empty() {
 				o, err := cr.Expect(ber.ObjectID)
 				if err != nil {
@@ -433,6 +436,7 @@ type p1PerMessage struct {
 	extensions   *Extensions
 	recipients   *[]PerRecipientTransferFields
 	idName, what string
+	pool         *p1Pool // spare storage for decode; may be nil
 }
 
 func (env *MessageTransferEnvelope) fields() p1PerMessage {
@@ -457,8 +461,12 @@ func (p *ProbeTransferEnvelope) fields() p1PerMessage {
 	}
 }
 
-func (env *MessageTransferEnvelope) decode(e *ber.Element) error {
+func (env *MessageTransferEnvelope) decode(e *ber.Element) error { return env.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (env *MessageTransferEnvelope) decodeIn(e *ber.Element, pool *p1Pool) error {
 	f := env.fields()
+	f.pool = pool
 	return f.decode(e)
 }
 
@@ -467,8 +475,12 @@ func (env *MessageTransferEnvelope) encode(b *ber.Builder, t ber.Tag) {
 	f.encode(b, t)
 }
 
-func (p *ProbeTransferEnvelope) decode(e *ber.Element) error {
+func (p *ProbeTransferEnvelope) decode(e *ber.Element) error { return p.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (p *ProbeTransferEnvelope) decodeIn(e *ber.Element, pool *p1Pool) error {
 	f := p.fields()
+	f.pool = pool
 	return f.decode(e)
 }
 
@@ -500,14 +512,14 @@ func (f *p1PerMessage) decode(e *ber.Element) error {
 			if err := seen.add(&c, p1BitOriginator, "originator-name"); err != nil {
 				return err
 			}
-			if *f.originator, err = p1Name(&c, "originator-name"); err != nil {
+			if *f.originator, err = p1NameIn(&c, "originator-name", f.pool); err != nil {
 				return err
 			}
 		case c.Tag == p1TagEIT:
 			if err := seen.add(&c, p1BitEIT, "original-encoded-information-types"); err != nil {
 				return err
 			}
-			x := new(EncodedInformationTypes)
+			x := f.pool.eit()
 			if err := x.decode(&c); err != nil {
 				return ber.Annotate(err, "original-encoded-information-types")
 			}
@@ -562,7 +574,7 @@ func (f *p1PerMessage) decode(e *ber.Element) error {
 			if v < 0 {
 				return ber.Annotate(c.Errorf("negative content-length %d", v), "content-length")
 			}
-			*f.length = &v
+			*f.length = f.pool.int64(v)
 		case c.Tag == ber.Context(1):
 			if err := seen.add(&c, p1BitBilateral, "per-domain-bilateral-information"); err != nil {
 				return err
@@ -574,7 +586,7 @@ func (f *p1PerMessage) decode(e *ber.Element) error {
 			if err := seen.add(&c, p1BitTrace, "trace-information"); err != nil {
 				return err
 			}
-			if err := f.trace.decode(&c); err != nil {
+			if err := f.trace.decodeIn(&c, f.pool); err != nil {
 				return ber.Annotate(err, "trace-information")
 			}
 		case c.Tag == ber.Context(3):
@@ -597,9 +609,9 @@ func (f *p1PerMessage) decode(e *ber.Element) error {
 				if err != nil {
 					return ber.Annotate(err, "per-recipient-fields")
 				}
-				*f.recipients = p1Grow(*f.recipients)
+				*f.recipients = p1Grow(*f.recipients, &cr)
 				rf := &(*f.recipients)[len(*f.recipients)-1]
-				if err := rf.decode(&s); err != nil {
+				if err := rf.decodeIn(&s, f.pool); err != nil {
 					return ber.Annotate(err, "per-recipient-fields")
 				}
 			}
@@ -675,7 +687,7 @@ func p1RawList(e *ber.Element) ([]Raw, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Raw
+	out := p1Make[Raw](&r)
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -686,7 +698,10 @@ func p1RawList(e *ber.Element) ([]Raw, error) {
 	return out, nil
 }
 
-func (rf *PerRecipientTransferFields) decode(e *ber.Element) error {
+func (rf *PerRecipientTransferFields) decode(e *ber.Element) error { return rf.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (rf *PerRecipientTransferFields) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -702,7 +717,7 @@ func (rf *PerRecipientTransferFields) decode(e *ber.Element) error {
 			if err := seen.add(&c, 0, "recipient-name"); err != nil {
 				return err
 			}
-			if rf.RecipientName, err = p1Name(&c, "recipient-name"); err != nil {
+			if rf.RecipientName, err = p1NameIn(&c, "recipient-name", pool); err != nil {
 				return err
 			}
 		case ber.Context(0):

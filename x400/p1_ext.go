@@ -107,7 +107,7 @@ func (xs *Extensions) decode(e *ber.Element) error {
 		if err != nil {
 			return err
 		}
-		*xs = p1Grow(*xs)
+		*xs = p1Grow(*xs, &r)
 		if err := (*xs)[len(*xs)-1].decode(&c); err != nil {
 			return err
 		}
@@ -306,7 +306,7 @@ func (xs Extensions) p1Value(s StandardExtension) (ber.Element, bool, error) {
 	}
 	r := ber.NewReader(x.Value, nil)
 	e, err := r.Next()
-	if err == nil {
+	if err == nil && !r.Empty() {
 		err = r.End(s.String())
 	}
 	if err != nil {
@@ -433,7 +433,7 @@ func (xs Extensions) RequestedDeliveryMethod() ([]int, error) {
 	if err != nil {
 		return nil, ber.Annotate(err, "requested-delivery-method")
 	}
-	var out []int
+	out := p1Make[int](&r)
 	for !r.Empty() {
 		c, err := r.Expect(ber.Integer)
 		if err != nil {
@@ -543,7 +543,7 @@ func p1DecodeRedirections(e *ber.Element) ([]Redirection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Redirection
+	out := p1Make[Redirection](&r)
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -628,7 +628,7 @@ func (xs Extensions) p1Expansions(s StandardExtension) ([]DLExpansion, error) {
 	if err != nil {
 		return nil, ber.Annotate(err, s.String())
 	}
-	var out []DLExpansion
+	out := p1Make[DLExpansion](&r)
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {

@@ -144,7 +144,10 @@ const (
 	MTSUserOther             TypeOfMTSUser = 6
 )
 
-func (env *ReportTransferEnvelope) decode(e *ber.Element) error {
+func (env *ReportTransferEnvelope) decode(e *ber.Element) error { return env.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (env *ReportTransferEnvelope) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -167,14 +170,14 @@ func (env *ReportTransferEnvelope) decode(e *ber.Element) error {
 			if err := seen.add(&c, 1, "report-destination-name"); err != nil {
 				return err
 			}
-			if env.ReportDestinationName, err = p1Name(&c, "report-destination-name"); err != nil {
+			if env.ReportDestinationName, err = p1NameIn(&c, "report-destination-name", pool); err != nil {
 				return err
 			}
 		case p1TagTrace:
 			if err := seen.add(&c, 2, "trace-information"); err != nil {
 				return err
 			}
-			if err := env.TraceInformation.decode(&c); err != nil {
+			if err := env.TraceInformation.decodeIn(&c, pool); err != nil {
 				return ber.Annotate(err, "trace-information")
 			}
 		case ber.Context(1):
@@ -208,7 +211,10 @@ func (env *ReportTransferEnvelope) encode(b *ber.Builder, t ber.Tag) {
 	p1EndSet(b, m)
 }
 
-func (rc *ReportTransferContent) decode(e *ber.Element) error {
+func (rc *ReportTransferContent) decode(e *ber.Element) error { return rc.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (rc *ReportTransferContent) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -231,14 +237,14 @@ func (rc *ReportTransferContent) decode(e *ber.Element) error {
 			if err := seen.add(&c, 1, "subject-intermediate-trace-information"); err != nil {
 				return err
 			}
-			if err := rc.SubjectIntermediateTrace.decode(&c); err != nil {
+			if err := rc.SubjectIntermediateTrace.decodeIn(&c, pool); err != nil {
 				return ber.Annotate(err, "subject-intermediate-trace-information")
 			}
 		case c.Tag == p1TagEIT:
 			if err := seen.add(&c, 2, "original-encoded-information-types"); err != nil {
 				return err
 			}
-			x := new(EncodedInformationTypes)
+			x := pool.eit()
 			if err := x.decode(&c); err != nil {
 				return ber.Annotate(err, "original-encoded-information-types")
 			}
@@ -247,7 +253,7 @@ func (rc *ReportTransferContent) decode(e *ber.Element) error {
 			if err := seen.add(&c, 3, "content-type"); err != nil {
 				return err
 			}
-			ct := new(ContentType)
+			ct := pool.contentType()
 			if err := ct.decode(&c); err != nil {
 				return ber.Annotate(err, "content-type")
 			}
@@ -291,8 +297,8 @@ func (rc *ReportTransferContent) decode(e *ber.Element) error {
 				if err != nil {
 					return ber.Annotate(err, "per-recipient-fields")
 				}
-				rc.PerRecipientFields = p1Grow(rc.PerRecipientFields)
-				if err := rc.PerRecipientFields[len(rc.PerRecipientFields)-1].decode(&s); err != nil {
+				rc.PerRecipientFields = p1Grow(rc.PerRecipientFields, &cr)
+				if err := rc.PerRecipientFields[len(rc.PerRecipientFields)-1].decodeIn(&s, pool); err != nil {
 					return ber.Annotate(err, "per-recipient-fields")
 				}
 			}
@@ -346,7 +352,10 @@ func (rc *ReportTransferContent) encode(b *ber.Builder, t ber.Tag) {
 	}
 }
 
-func (rf *PerRecipientReportTransferFields) decode(e *ber.Element) error {
+func (rf *PerRecipientReportTransferFields) decode(e *ber.Element) error { return rf.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (rf *PerRecipientReportTransferFields) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -362,7 +371,7 @@ func (rf *PerRecipientReportTransferFields) decode(e *ber.Element) error {
 			if err := seen.add(&c, 0, "actual-recipient-name"); err != nil {
 				return err
 			}
-			if rf.ActualRecipientName, err = p1Name(&c, "actual-recipient-name"); err != nil {
+			if rf.ActualRecipientName, err = p1NameIn(&c, "actual-recipient-name", pool); err != nil {
 				return err
 			}
 		case ber.Context(1):
@@ -385,14 +394,14 @@ func (rf *PerRecipientReportTransferFields) decode(e *ber.Element) error {
 			if err := seen.add(&c, 3, "last-trace-information"); err != nil {
 				return err
 			}
-			if err := rf.LastTraceInformation.decode(&c); err != nil {
+			if err := rf.LastTraceInformation.decodeIn(&c, pool); err != nil {
 				return ber.Annotate(err, "last-trace-information")
 			}
 		case ber.Context(4):
 			if err := seen.add(&c, 4, "originally-intended-recipient-name"); err != nil {
 				return err
 			}
-			n, err := p1Name(&c, "originally-intended-recipient-name")
+			n, err := p1NameIn(&c, "originally-intended-recipient-name", pool)
 			if err != nil {
 				return err
 			}
@@ -440,7 +449,10 @@ func (rf *PerRecipientReportTransferFields) encode(b *ber.Builder, t ber.Tag) {
 	p1EndSet(b, m)
 }
 
-func (l *LastTraceInformation) decode(e *ber.Element) error {
+func (l *LastTraceInformation) decode(e *ber.Element) error { return l.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (l *LastTraceInformation) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -463,7 +475,7 @@ func (l *LastTraceInformation) decode(e *ber.Element) error {
 			if err := seen.add(&c, 1, "converted-encoded-information-types"); err != nil {
 				return err
 			}
-			x := new(EncodedInformationTypes)
+			x := pool.eit()
 			if err := x.decode(&c); err != nil {
 				return ber.Annotate(err, "converted-encoded-information-types")
 			}

@@ -851,8 +851,8 @@ func TestP1DEROrder(t *testing.T) {
 		enc, _ := a.Marshal()
 		binds = append(binds, enc)
 	}
-	p1EndSet = (*ber.Builder).EndSet
-	defer func() { p1EndSet = (*ber.Builder).End }()
+	p1SortSets = true
+	defer func() { p1SortSets = false }()
 	for i, a := range values {
 		enc, err := a.Marshal()
 		if err != nil || !bytes.Equal(enc, direct[i]) {

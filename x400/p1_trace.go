@@ -103,7 +103,10 @@ type MTASuppliedInformation struct {
 	OtherActions    OtherActions
 }
 
-func (t *TraceInformation) decode(e *ber.Element) error {
+func (t *TraceInformation) decode(e *ber.Element) error { return t.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (t *TraceInformation) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -113,9 +116,9 @@ func (t *TraceInformation) decode(e *ber.Element) error {
 		if err != nil {
 			return err
 		}
-		*t = p1Grow(*t)
+		*t = p1Grow(*t, &r)
 		el := &(*t)[len(*t)-1]
-		if err := el.decode(&c); err != nil {
+		if err := el.decodeIn(&c, pool); err != nil {
 			return err
 		}
 	}
@@ -130,7 +133,10 @@ func (t TraceInformation) encode(b *ber.Builder, tag ber.Tag) {
 	b.End(m)
 }
 
-func (el *TraceInformationElement) decode(e *ber.Element) error {
+func (el *TraceInformationElement) decode(e *ber.Element) error { return el.decodeIn(e, nil) }
+
+// decodeIn is decode taking spare storage from pool (nil: allocate).
+func (el *TraceInformationElement) decodeIn(e *ber.Element, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -148,7 +154,7 @@ func (el *TraceInformationElement) decode(e *ber.Element) error {
 	}
 	d := &el.DomainSuppliedInformation
 	if err := p1DecodeSupplied(&c, &d.ArrivalTime, &d.RoutingAction, &d.AttemptedDomain, nil,
-		&d.DeferredTime, &d.ConvertedEITs, &d.OtherActions); err != nil {
+		&d.DeferredTime, &d.ConvertedEITs, &d.OtherActions, pool); err != nil {
 		return ber.Annotate(err, "domain-supplied-information")
 	}
 	return r.End("TraceInformationElement")
@@ -172,7 +178,7 @@ func (t *InternalTraceInformation) decode(e *ber.Element) error {
 		if err != nil {
 			return err
 		}
-		*t = p1Grow(*t)
+		*t = p1Grow(*t, &r)
 		el := &(*t)[len(*t)-1]
 		if err := el.decode(&c); err != nil {
 			return err
@@ -214,7 +220,7 @@ func (el *InternalTraceInformationElement) decode(e *ber.Element) error {
 	}
 	d := &el.MTASuppliedInformation
 	if err := p1DecodeSupplied(&c, &d.ArrivalTime, &d.RoutingAction, &d.AttemptedDomain, &d.AttemptedMTA,
-		&d.DeferredTime, &d.ConvertedEITs, &d.OtherActions); err != nil {
+		&d.DeferredTime, &d.ConvertedEITs, &d.OtherActions, nil); err != nil {
 		return ber.Annotate(err, "mta-supplied-information")
 	}
 	return r.End("InternalTraceInformationElement")
@@ -232,7 +238,7 @@ func (el *InternalTraceInformationElement) encode(b *ber.Builder) {
 // p1DecodeSupplied reads a DomainSuppliedInformation (attemptedMTA nil) or
 // an MTASuppliedInformation (attemptedMTA set).
 func p1DecodeSupplied(e *ber.Element, arrival *time.Time, action *RoutingAction, attempted **GlobalDomainIdentifier,
-	attemptedMTA *string, deferred *time.Time, eits **EncodedInformationTypes, other *OtherActions) error {
+	attemptedMTA *string, deferred *time.Time, eits **EncodedInformationTypes, other *OtherActions, pool *p1Pool) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -287,7 +293,7 @@ func p1DecodeSupplied(e *ber.Element, arrival *time.Time, action *RoutingAction,
 			if err := seen.add(&c, 4, "converted-encoded-information-types"); err != nil {
 				return err
 			}
-			x := new(EncodedInformationTypes)
+			x := pool.eit()
 			if err := x.decode(&c); err != nil {
 				return ber.Annotate(err, "converted-encoded-information-types")
 			}

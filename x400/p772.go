@@ -1,7 +1,9 @@
 package x400
 
 import (
+	"bytes"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -321,8 +323,15 @@ type PilotInformation struct {
 // an empty MilitaryHeading when there is none. An extension present twice
 // or whose value is malformed is an error that names the extension; its
 // offset counts from the first octet of the extension's value.
+//
+// The extension values are read with one ber.Reader state (limits and
+// element budget shared by all of them), and the heading, its precedences,
+// message type, distribution codes and codress number share one
+// allocation.
 func ParseMilitaryHeading(exts []IPMSExtension) (*MilitaryHeading, error) {
-	m := new(MilitaryHeading)
+	x := new(p772HeadingBlock)
+	x.freeStrs, x.freeOther, x.freeExemp = x.strs[:], x.others[:], x.exempted[:]
+	var root ber.Reader
 	var seen uint32
 	for i := range exts {
 		if !isP772HeadingExtension(exts[i].Type) {
@@ -334,19 +343,53 @@ func ParseMilitaryHeading(exts []IPMSExtension) (*MilitaryHeading, error) {
 			return nil, ber.Annotate(ber.Errorf(0, "extension present twice"), name)
 		}
 		seen |= 1 << a
-		if err := m.decodeExtension(a, exts[i].Value); err != nil {
+		if err := x.decodeExtension(&root, a, exts[i].Value); err != nil {
 			return nil, ber.Annotate(err, name)
 		}
 	}
-	return m, nil
+	return &x.m, nil
 }
 
-// p772Value reads the single element of an extension value.
-func p772Value(v []byte) (ber.Element, error) {
+// p772HeadingBlock groups a decoded MilitaryHeading with the single
+// objects its pointers refer to, so that decoding allocates them at once.
+type p772HeadingBlock struct {
+	m       MilitaryHeading
+	mt      MessageType
+	dc      DistributionCodes
+	primary Precedence
+	copy    Precedence
+	codress int
+	// The elements of the short lists of a typical heading (SICs,
+	// handling and message instructions, other recipients, exempted
+	// addresses) are taken from these arrays while they have room (see
+	// p772Take); the free parts are below.
+	strs      [8]string
+	others    [4]OtherRecipient
+	exempted  [2]ExemptedAddress
+	freeStrs  []string
+	freeOther []OtherRecipient
+	freeExemp []ExemptedAddress
+}
+
+// p772Take returns an empty slice of capacity n taken from the front of
+// *free when it has room (capacity capped, so that appending to it never
+// overwrites its neighbours), or else a new one.
+func p772Take[T any](free *[]T, n int) []T {
+	if free != nil && n <= len(*free) {
+		s := (*free)[:0:n]
+		*free = (*free)[n:]
+		return s
+	}
+	return make([]T, 0, n)
+}
+
+// p772Value reads the single element of an extension value, with a Reader
+// derived from root (whose state is allocated on first use and shared).
+func p772Value(root *ber.Reader, v []byte) (ber.Element, error) {
 	if v == nil {
 		return ber.Element{}, ber.Errorf(0, "extension without a value")
 	}
-	r := ber.NewReader(v, nil)
+	r := root.Sub(v, 0)
 	e, err := r.Next()
 	if err != nil {
 		return e, err
@@ -357,6 +400,18 @@ func p772Value(v []byte) (ber.Element, error) {
 	return e, nil
 }
 
+// p772Count is the number of elements left in r, for sizing a list
+// exactly; it is bounded so that a long run of tiny malformed elements
+// cannot make a large allocation before decoding fails (the list then
+// grows as usual).
+func p772Count(r *ber.Reader) int {
+	n := r.Count()
+	if n < 0 {
+		return 0
+	}
+	return min(n, 1024)
+}
+
 // p772Tag checks the tag of an element.
 func p772Tag(e *ber.Element, t ber.Tag) error {
 	if e.Tag != t {
@@ -365,8 +420,9 @@ func p772Tag(e *ber.Element, t ber.Tag) error {
 	return nil
 }
 
-func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
-	e, err := p772Value(v)
+func (x *p772HeadingBlock) decodeExtension(root *ber.Reader, a int, v []byte) error {
+	m := &x.m
+	e, err := p772Value(root, v)
 	if err != nil {
 		return err
 	}
@@ -380,16 +436,18 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 			return err
 		}
 		if a == p772PrimaryPrecedence {
-			m.PrimaryPrecedence = &p
+			x.primary = p
+			m.PrimaryPrecedence = &x.primary
 		} else {
-			m.CopyPrecedence = &p
+			x.copy = p
+			m.CopyPrecedence = &x.copy
 		}
 	case p772MessageType:
 		if err := p772Tag(&e, ber.Set); err != nil {
 			return err
 		}
-		m.MessageType = new(MessageType)
-		return m.MessageType.decode(&e)
+		m.MessageType = &x.mt
+		return x.mt.decode(&e)
 	case p772AddressListIndicator:
 		if err := p772Tag(&e, ber.Sequence); err != nil {
 			return err
@@ -400,7 +458,7 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 		if err := p772Tag(&e, ber.Sequence); err != nil {
 			return err
 		}
-		m.ExemptedAddresses, err = p772ORDescriptors(&e)
+		m.ExemptedAddresses, err = p772ORDescriptors(&e, &x.freeExemp)
 		return err
 	case p772ExtendedAuthorisationInfo:
 		m.ExtendedAuthorisationInfo, err = p772Time(&e)
@@ -409,13 +467,13 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 		if err := p772Tag(&e, ber.Set); err != nil {
 			return err
 		}
-		m.DistributionCodes = new(DistributionCodes)
-		return m.DistributionCodes.decode(&e)
+		m.DistributionCodes = &x.dc
+		return x.dc.decodeIn(&e, &x.freeStrs)
 	case p772HandlingInstructions, p772MessageInstructions:
 		if err := p772Tag(&e, ber.Sequence); err != nil {
 			return err
 		}
-		s, err := p772Strings(&e)
+		s, err := p772Strings(&e, &x.freeStrs)
 		if err != nil {
 			return err
 		}
@@ -432,7 +490,8 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 		if err != nil {
 			return err
 		}
-		m.CodressMessage = &n
+		x.codress = n
+		m.CodressMessage = &x.codress
 	case p772OriginatorReference, p772ACP127MessageIdentifier, p772OriginatorPLAD:
 		if err := p772Tag(&e, ber.PrintableString); err != nil {
 			return err
@@ -453,7 +512,7 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 		if err := p772Tag(&e, ber.Sequence); err != nil {
 			return err
 		}
-		m.OtherRecipients, err = p772OtherRecipients(&e)
+		m.OtherRecipients, err = p772OtherRecipients(&e, &x.freeOther)
 		return err
 	case p772PilotForwardingInfo:
 		if err := p772Tag(&e, ber.Sequence); err != nil {
@@ -474,18 +533,161 @@ func (m *MilitaryHeading) decodeExtension(a int, v []byte) error {
 }
 
 // Extensions encodes the extensions present in m, one IPMSExtension each
-// with its object identifier, in the order of their arcs under id-mm.
-// The values share one buffer.
+// with its object identifier, in DER SET OF order (sorted by the encoding
+// of each IPMSExtension, X.690 §11.6), the order in which a Heading writes
+// them. The values share one buffer.
 func (m *MilitaryHeading) Extensions() ([]IPMSExtension, error) {
-	b := ber.NewBuilder(256)
-	var ends [p772InformationLabels + 2]int
-	var arcs [p772InformationLabels + 1]int8
-	n := 0
-	add := func(a int) {
-		arcs[n] = int8(a)
-		n++
-		ends[n] = b.Len()
+	var enc p772Encoded
+	b := ber.NewBuilder(m.sizeHint())
+	if err := m.encodeValues(b, &enc); err != nil {
+		return nil, err
 	}
+	if enc.n == 0 {
+		return nil, nil
+	}
+	out := enc.appendTo(make([]IPMSExtension, 0, enc.n), b.Bytes())
+	p772SortExtensions(out)
+	return out, nil
+}
+
+// p772Encoded records where encodeValues wrote each extension value.
+type p772Encoded struct {
+	n    int
+	arcs [p772InformationLabels + 1]int8
+	ends [p772InformationLabels + 2]int
+}
+
+func (x *p772Encoded) add(b *ber.Builder, a int) {
+	x.arcs[x.n] = int8(a)
+	x.n++
+	x.ends[x.n] = b.Len()
+}
+
+// appendTo appends the extensions recorded in x, whose values are in buf,
+// to dst.
+func (x *p772Encoded) appendTo(dst []IPMSExtension, buf []byte) []IPMSExtension {
+	for i := 0; i < x.n; i++ {
+		dst = append(dst, IPMSExtension{
+			Type:  p772OIDs[x.arcs[i]],
+			Value: Raw(buf[x.ends[i]:x.ends[i+1]:x.ends[i+1]]),
+		})
+	}
+	return dst
+}
+
+// sizeHint estimates the size of the encoded values of m, so that one
+// buffer holds them.
+func (m *MilitaryHeading) sizeHint() int {
+	n := 64 + len(m.OriginatorReference) + len(m.ACP127MessageIdentifier) +
+		len(m.OriginatorPLAD) + len(m.InformationLabels)
+	if m.MessageType != nil {
+		n += 8 + len(m.MessageType.Identifier)
+	}
+	if d := m.DistributionCodes; d != nil {
+		for _, s := range d.SICs {
+			n += 2 + len(s)
+		}
+		for _, f := range d.Extensions {
+			n += 6 + len(f.Type) + len(f.Value)
+		}
+	}
+	for _, s := range m.HandlingInstructions {
+		n += 2 + len(s)
+	}
+	for _, s := range m.MessageInstructions {
+		n += 2 + len(s)
+	}
+	for _, o := range m.OtherRecipients {
+		n += 10 + len(o.Designator)
+	}
+	n += 160 * (len(m.ExemptedAddresses) + len(m.AddressListIndicator))
+	for _, p := range m.PilotForwardingInfo {
+		n += 16 + 160*len(p.Recipients) + len(p.Security)
+		for _, s := range p.Handling {
+			n += 2 + len(s)
+		}
+	}
+	return n
+}
+
+// p772SortExtensions puts xs in DER SET OF order: by the encoding of each
+// IPMSExtension as IPMSExtension.encode writes it, stably (as
+// ber.Builder.EndSetOf does), so that EndSetOf finds them sorted.
+func p772SortExtensions(xs []IPMSExtension) {
+	if !slices.IsSortedFunc(xs, p772CompareExtensions) {
+		slices.SortStableFunc(xs, p772CompareExtensions)
+	}
+}
+
+// p772CompareExtensions compares the DER encodings of x and y (SEQUENCE
+// { type OBJECT IDENTIFIER, value ANY DEFAULT NULL }, a NULL value being
+// omitted) without building them.
+func p772CompareExtensions(x, y IPMSExtension) int {
+	var hx, hy [16]byte
+	ex := p772ExtensionParts(hx[:0], &x)
+	ey := p772ExtensionParts(hy[:0], &y)
+	// Compare the concatenations ex[0]+ex[1]+ex[2] and ey[0]+ey[1]+ey[2].
+	i, j := 0, 0
+	for {
+		for i < len(ex) && len(ex[i]) == 0 {
+			i++
+		}
+		for j < len(ey) && len(ey[j]) == 0 {
+			j++
+		}
+		if i == len(ex) || j == len(ey) {
+			switch {
+			case i == len(ex) && j == len(ey):
+				return 0
+			case i == len(ex):
+				return -1
+			}
+			return 1
+		}
+		k := min(len(ex[i]), len(ey[j]))
+		if c := bytes.Compare(ex[i][:k], ey[j][:k]); c != 0 {
+			return c
+		}
+		ex[i], ey[j] = ex[i][k:], ey[j][k:]
+	}
+}
+
+// p772ExtensionParts returns the encoding of x as three parts: the
+// identifier and length octets of the SEQUENCE and of the OBJECT
+// IDENTIFIER (written into hdr), the OID's contents and the value.
+func p772ExtensionParts(hdr []byte, x *IPMSExtension) [3][]byte {
+	v := []byte(x.Value)
+	if len(v) == 2 && v[0] == 0x05 && v[1] == 0 {
+		v = nil
+	}
+	oidLen := p772LengthOctets(nil, len(x.Type))
+	total := 1 + len(oidLen) + len(x.Type) + len(v)
+	hdr = append(hdr, 0x30)
+	hdr = p772LengthOctets(hdr, total)
+	hdr = append(hdr, 0x06)
+	hdr = p772LengthOctets(hdr, len(x.Type))
+	return [3][]byte{hdr, x.Type, v}
+}
+
+// p772LengthOctets appends the DER length octets of n to b (up to 2^32).
+func p772LengthOctets(b []byte, n int) []byte {
+	switch {
+	case n < 0x80:
+		return append(b, byte(n))
+	case n <= 0xff:
+		return append(b, 0x81, byte(n))
+	case n <= 0xffff:
+		return append(b, 0x82, byte(n>>8), byte(n))
+	case n <= 0xffffff:
+		return append(b, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(b, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
+// encodeValues writes the value of every extension present in m, in arc
+// order, recording them in enc, and returns the Builder's error.
+func (m *MilitaryHeading) encodeValues(b *ber.Builder, enc *p772Encoded) error {
+	add := func(a int) { enc.add(b, a) }
 	if m.PrimaryPrecedence != nil {
 		p772EncodePrecedence(b, ber.Integer, *m.PrimaryPrecedence)
 		add(p772PrimaryPrecedence)
@@ -562,21 +764,7 @@ func (m *MilitaryHeading) Extensions() ([]IPMSExtension, error) {
 		p772AddRawElement(b, m.InformationLabels, ber.Sequence)
 		add(p772InformationLabels)
 	}
-	if err := b.Err(); err != nil {
-		return nil, err
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	buf := b.Bytes()
-	out := make([]IPMSExtension, n)
-	for i := 0; i < n; i++ {
-		out[i] = IPMSExtension{
-			Type:  p772OIDs[arcs[i]],
-			Value: Raw(buf[ends[i]:ends[i+1]:ends[i+1]]),
-		}
-	}
-	return out, nil
+	return b.Err()
 }
 
 // p772OIDs are the extension types, indexed by arc.
@@ -607,33 +795,34 @@ func (h *Heading) Military() (*MilitaryHeading, error) {
 
 // SetMilitary replaces the P772 heading extensions of h (those that
 // MilitaryHeading holds) with the encoding of m, keeping every other
-// extension in its place; the new ones follow them. A nil m removes the
-// military extensions. On error h is unchanged.
+// extension; the whole list is left in DER SET OF order (see Extensions),
+// the order in which the heading is written. h.Extensions is filtered in
+// place, its capacity reused. A nil m removes the military extensions. On
+// error h is unchanged.
 func (h *Heading) SetMilitary(m *MilitaryHeading) error {
-	var add []IPMSExtension
+	var enc p772Encoded
+	var buf []byte
 	if m != nil {
-		var err error
-		if add, err = m.Extensions(); err != nil {
+		b := ber.NewBuilder(m.sizeHint())
+		if err := m.encodeValues(b, &enc); err != nil {
 			return err
 		}
+		buf = b.Bytes()
 	}
-	kept := 0
-	for i := range h.Extensions {
-		if !isP772HeadingExtension(h.Extensions[i].Type) {
-			kept++
-		}
-	}
-	if kept+len(add) == 0 {
-		h.Extensions = nil
-		return nil
-	}
-	out := make([]IPMSExtension, 0, kept+len(add))
+	out := h.Extensions[:0]
 	for i := range h.Extensions {
 		if !isP772HeadingExtension(h.Extensions[i].Type) {
 			out = append(out, h.Extensions[i])
 		}
 	}
-	h.Extensions = append(out, add...)
+	clear(h.Extensions[len(out):])
+	if len(out)+enc.n == 0 {
+		h.Extensions = nil
+		return nil
+	}
+	out = enc.appendTo(out, buf)
+	p772SortExtensions(out)
+	h.Extensions = out
 	return nil
 }
 
@@ -784,13 +973,14 @@ func p772AddMilitaryString(b *ber.Builder, t ber.Tag, s string) {
 }
 
 // p772Strings reads a SEQUENCE OF MilitaryString. An empty sequence gives
-// a non-nil empty slice.
-func p772Strings(e *ber.Element) ([]string, error) {
+// a non-nil empty slice. The list is taken from *free when it has room
+// (free may be nil).
+func p772Strings(e *ber.Element, free *[]string) ([]string, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, 4)
+	out := p772Take(free, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.PrintableString)
 		if err != nil {
@@ -926,7 +1116,10 @@ func (x *MessageType) encode(b *ber.Builder, t ber.Tag) {
 	b.EndSet(m)
 }
 
-func (x *DistributionCodes) decode(e *ber.Element) error {
+func (x *DistributionCodes) decode(e *ber.Element) error { return x.decodeIn(e, nil) }
+
+// decodeIn is decode taking the SIC list from *free when it has room.
+func (x *DistributionCodes) decodeIn(e *ber.Element, free *[]string) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
@@ -943,7 +1136,7 @@ func (x *DistributionCodes) decode(e *ber.Element) error {
 				return c.Errorf("sics present twice")
 			}
 			seen |= 1
-			if x.SICs, err = p772SICs(&c); err != nil {
+			if x.SICs, err = p772SICs(&c, free); err != nil {
 				return ber.Annotate(err, "sics")
 			}
 		case ber.Context(1):
@@ -961,12 +1154,12 @@ func (x *DistributionCodes) decode(e *ber.Element) error {
 	return nil
 }
 
-func p772SICs(e *ber.Element) ([]string, error) {
+func p772SICs(e *ber.Element, free *[]string) ([]string, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, 0, 4)
+	out := p772Take(free, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.PrintableString)
 		if err != nil {
@@ -986,7 +1179,7 @@ func p772DistExtensions(e *ber.Element) ([]DistributionExtensionField, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DistributionExtensionField, 0, 2)
+	out := make([]DistributionExtensionField, 0, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -1105,12 +1298,12 @@ func (x *OtherRecipient) encode(b *ber.Builder, t ber.Tag) {
 	b.EndSet(m)
 }
 
-func p772OtherRecipients(e *ber.Element) ([]OtherRecipient, error) {
+func p772OtherRecipients(e *ber.Element, free *[]OtherRecipient) ([]OtherRecipient, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OtherRecipient, 0, 2)
+	out := p772Take(free, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1125,13 +1318,14 @@ func p772OtherRecipients(e *ber.Element) ([]OtherRecipient, error) {
 	return out, nil
 }
 
-// p772ORDescriptors reads a SEQUENCE OF ORDescriptor.
-func p772ORDescriptors(e *ber.Element) ([]ORDescriptor, error) {
+// p772ORDescriptors reads a SEQUENCE OF ORDescriptor, taking the list
+// from *free when it has room (free may be nil).
+func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor) ([]ORDescriptor, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ORDescriptor, 0, 2)
+	out := p772Take(free, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1217,7 +1411,7 @@ func p772AddressListDesignators(e *ber.Element) ([]AddressListDesignator, error)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AddressListDesignator, 0, 2)
+	out := make([]AddressListDesignator, 0, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1257,7 +1451,7 @@ func (x *PilotInformation) decode(e *ber.Element) error {
 	if c, ok, err := r.Optional(ber.Context(1)); err != nil {
 		return err
 	} else if ok {
-		if x.Recipients, err = p772ORDescriptors(&c); err != nil {
+		if x.Recipients, err = p772ORDescriptors(&c, nil); err != nil {
 			return ber.Annotate(err, "pilotRecipient")
 		}
 	}
@@ -1272,7 +1466,7 @@ func (x *PilotInformation) decode(e *ber.Element) error {
 	if c, ok, err := r.Optional(ber.Context(3)); err != nil {
 		return err
 	} else if ok {
-		if x.Handling, err = p772Strings(&c); err != nil {
+		if x.Handling, err = p772Strings(&c, nil); err != nil {
 			return ber.Annotate(err, "pilotHandling")
 		}
 	}
@@ -1305,7 +1499,7 @@ func p772Pilots(e *ber.Element) ([]PilotInformation, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PilotInformation, 0, 1)
+	out := make([]PilotInformation, 0, p772Count(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {

@@ -55,7 +55,8 @@ func ParseACP127NotificationRequest(exts []IPMSExtension) (t ACP127NotificationT
 			return 0, false, ber.Annotate(ber.Errorf(0, "extension present twice"), name)
 		}
 		present = true
-		e, err := p772Value(exts[i].Value)
+		var root ber.Reader
+		e, err := p772Value(&root, exts[i].Value)
 		if err == nil {
 			err = p772Tag(&e, ber.BitStringTag)
 		}
@@ -118,7 +119,8 @@ func ParseACP127NotificationResponse(exts []IPMSExtension) (*ACP127NotificationR
 		if out != nil {
 			return nil, ber.Annotate(ber.Errorf(0, "extension present twice"), name)
 		}
-		e, err := p772Value(exts[i].Value)
+		var root ber.Reader
+		e, err := p772Value(&root, exts[i].Value)
 		if err == nil {
 			err = p772Tag(&e, ber.Set)
 		}

@@ -168,10 +168,8 @@ func TestP772SampleRoundTrip(t *testing.T) {
 	if len(exts) != 12 {
 		t.Errorf("sample has %d extensions, want 12", len(exts))
 	}
-	for i := 1; i < len(exts); i++ {
-		if p772Arc(exts[i-1].Type) >= p772Arc(exts[i].Type) {
-			t.Errorf("extensions not in arc order: %v before %v", exts[i-1].Type, exts[i].Type)
-		}
+	if !p772DEROrder(exts) {
+		t.Errorf("extensions not in DER SET OF order: %v", exts)
 	}
 	got := p772RoundTrip(t, exts)
 	if !reflect.DeepEqual(got, m) {
@@ -389,8 +387,17 @@ func TestHeadingMilitary(t *testing.T) {
 	if len(h.Extensions) != 2+len(want) {
 		t.Fatalf("%d extensions after SetMilitary, want %d", len(h.Extensions), 2+len(want))
 	}
-	if !reflect.DeepEqual(h.Extensions[0], other1) || !reflect.DeepEqual(h.Extensions[1], other2) {
-		t.Errorf("non-P772 extensions not kept in place: %v", h.Extensions[:2])
+	var kept []IPMSExtension
+	for _, x := range h.Extensions {
+		if !isP772HeadingExtension(x.Type) {
+			kept = append(kept, x)
+		}
+	}
+	if !reflect.DeepEqual(kept, []IPMSExtension{other1, other2}) {
+		t.Errorf("non-P772 extensions not kept: %v", kept)
+	}
+	if !p772DEROrder(h.Extensions) {
+		t.Errorf("heading extensions not in DER SET OF order: %v", h.Extensions)
 	}
 	got, err := h.Military()
 	if err != nil || !reflect.DeepEqual(got, s) {
@@ -817,5 +824,126 @@ func TestIPNACP127NotificationResponse(t *testing.T) {
 	}
 	if err := n.SetACP127NotificationResponse(nil); err != nil || !reflect.DeepEqual(n.Other, []IPMSExtension{other}) {
 		t.Errorf("remove: %v, %v", n.Other, err)
+	}
+}
+
+// p772DEROrder reports whether xs is in DER SET OF order: each
+// IPMSExtension's encoding, as the heading writes it, sorts after the one
+// before (ber.Builder.EndSetOf's order).
+func p772DEROrder(xs []IPMSExtension) bool {
+	var prev []byte
+	for i := range xs {
+		var b ber.Builder
+		xs[i].encode(&b, ber.Sequence)
+		if i > 0 && bytes.Compare(prev, b.Bytes()) > 0 {
+			return false
+		}
+		prev = b.Bytes()
+	}
+	return true
+}
+
+// TestP772CompareExtensions checks the comparison of IPMSExtensions
+// against bytes.Compare of their encodings, across lengths that change
+// the form of the length octets.
+func TestP772CompareExtensions(t *testing.T) {
+	var xs []IPMSExtension
+	for _, o := range []string{"1.3.26.0.4406.0.2.0", "1.3.26.0.4406.0.2.17", "2.6.1.5.1", "1.2", "1.3.26.0.4406.0.2.99"} {
+		oid := ber.MustOID(o)
+		xs = append(xs, IPMSExtension{Type: oid}, IPMSExtension{Type: oid, Value: Raw{0x05, 0x00}})
+		for _, n := range []int{0, 1, 100, 115, 116, 117, 118, 240, 300} {
+			for _, c := range []byte{0x00, 0x41, 0xff} {
+				v := append([]byte{0x04}, p772LengthOctets(nil, n)...)
+				xs = append(xs, IPMSExtension{Type: oid, Value: append(v, bytes.Repeat([]byte{c}, n)...)})
+			}
+		}
+	}
+	enc := make([][]byte, len(xs))
+	for i := range xs {
+		var b ber.Builder
+		xs[i].encode(&b, ber.Sequence)
+		enc[i] = b.Bytes()
+	}
+	sign := func(c int) int { return min(max(c, -1), 1) }
+	for i := range xs {
+		for j := range xs {
+			if got, want := sign(p772CompareExtensions(xs[i], xs[j])), bytes.Compare(enc[i], enc[j]); got != want {
+				t.Fatalf("compare % x with % x: %d, want %d", enc[i], enc[j], got, want)
+			}
+		}
+	}
+}
+
+// TestP772Allocations pins the allocations of the P772 codecs on the
+// sample heading: decoding it is one allocation for the heading, its
+// single objects and its short lists, one for the Reader state shared by
+// all extension values, and what the exempted address's O/R descriptor
+// costs in its own decoder; encoding it is the value buffer and the
+// extension list, and SetMilitary on a heading whose extensions have room
+// reuses them. DER order means the heading's EndSetOf does not sort
+// (allocates nothing). Longer lists cost one allocation each (exact size).
+func TestP772Allocations(t *testing.T) {
+	sample := SampleMilitaryHeading()
+	exts, err := sample.Extensions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the O/R descriptor of the exempted address costs in its own
+	// decoder (ipm.go and oraddress.go).
+	var d ORDescriptor
+	var db ber.Builder
+	sample.ExemptedAddresses[0].encode(&db, ber.Set)
+	dr := ber.NewReader(db.Bytes(), nil)
+	de, _ := dr.Next()
+	descAllocs := testing.AllocsPerRun(100, func() { d = ORDescriptor{}; _ = d.decode(&de) })
+	if n := testing.AllocsPerRun(100, func() { _, _ = ParseMilitaryHeading(exts) }); n > 2+descAllocs {
+		t.Errorf("ParseMilitaryHeading: %v allocations, want at most %v", n, 2+descAllocs)
+	}
+	// Lists longer than the room in the heading's block: one allocation
+	// each.
+	long := &MilitaryHeading{
+		HandlingInstructions: strings.Fields("A B C D E F G H I J"),
+		OtherRecipients:      make([]OtherRecipient, 5),
+	}
+	for i := range long.OtherRecipients {
+		long.OtherRecipients[i].Designator = "X"
+	}
+	lexts, err := long.Extensions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p772RoundTrip(t, lexts); !reflect.DeepEqual(got, long) {
+		t.Errorf("long lists decoded as %+v", got)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = ParseMilitaryHeading(lexts) }); n > 4 {
+		t.Errorf("ParseMilitaryHeading with long lists: %v allocations, want at most 4", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = sample.Extensions() }); n > 2 {
+		t.Errorf("Extensions: %v allocations, want at most 2", n)
+	}
+	other := IPMSExtension{Type: ber.MustOID("2.6.1.5.1"), Value: Raw{0x05, 0x00}}
+	h := &Heading{Extensions: make([]IPMSExtension, 0, len(exts)+1)}
+	h.Extensions = append(h.Extensions, other)
+	if err := h.SetMilitary(sample); err != nil {
+		t.Fatal(err)
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = h.SetMilitary(sample) }); n > 1 {
+		t.Errorf("SetMilitary: %v allocations, want at most 1", n)
+	}
+	if len(h.Extensions) != len(exts)+1 || !p772DEROrder(h.Extensions) {
+		t.Errorf("SetMilitary gave %d extensions, sorted %v", len(h.Extensions), p772DEROrder(h.Extensions))
+	}
+	var b ber.Builder
+	writeSet := func() {
+		b.Reset()
+		m := b.Begin(ber.Context(15))
+		for i := range h.Extensions {
+			h.Extensions[i].encode(&b, ber.Sequence)
+		}
+		b.EndSetOf(m)
+	}
+	writeSet()
+	if n := testing.AllocsPerRun(100, writeSet); n != 0 {
+		t.Errorf("writing the heading extensions: %v allocations, want 0 (EndSetOf sorted them)", n)
 	}
 }
