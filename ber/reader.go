@@ -23,6 +23,37 @@ type Reader struct {
 	st    *state
 }
 
+// Budget is the state that a Reader and every Reader derived from it share:
+// the limits and the count of elements read. NewReader allocates one; a
+// decoder that allocates storage for its result anyway can hold a Budget in
+// it and make its Reader with Budget.Reader, saving that allocation. A
+// Budget must not be copied after first use.
+type Budget struct{ st state }
+
+// Reader returns a Reader over b, whose first byte is at offset base of the
+// whole input, that uses bu for its limits (DefaultLimits if lim is nil)
+// and its element count.
+func (bu *Budget) Reader(b []byte, base int, lim *Limits) Reader {
+	bu.st = state{maxDepth: DefaultLimits.MaxDepth, maxElems: DefaultLimits.MaxElements}
+	if lim != nil {
+		if lim.MaxDepth > 0 {
+			bu.st.maxDepth = lim.MaxDepth
+		}
+		if lim.MaxElements > 0 {
+			bu.st.maxElems = lim.MaxElements
+		}
+	}
+	return Reader{b: b, off: base, st: &bu.st}
+}
+
+// PeekTag returns the tag and constructed bit of the element that b starts
+// with, without reading it; ok is false if b does not start with a well
+// formed identifier.
+func PeekTag(b []byte) (t Tag, constructed bool, ok bool) {
+	r := Reader{b: b}
+	return r.Peek()
+}
+
 // NewReader returns a Reader over b with the given limits (DefaultLimits if
 // nil).
 func NewReader(b []byte, lim *Limits) Reader { return NewReaderAt(b, 0, lim) }

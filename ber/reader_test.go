@@ -385,3 +385,32 @@ func TestExpectOptionalEnd(t *testing.T) {
 		t.Errorf("annotated: %s", got)
 	}
 }
+
+func TestBudget(t *testing.T) {
+	in := h("3006 0500 0500 0500")
+	var bu Budget
+	r := bu.Reader(in, 10, &Limits{MaxElements: 3})
+	e, err := r.Next()
+	if err != nil || e.Offset != 10 {
+		t.Fatalf("%v offset %d", err, e.Offset)
+	}
+	c, _ := e.Children()
+	c.Next()
+	c.Next()
+	if _, err := c.Next(); err == nil || !strings.Contains(err.Error(), "offset 16: more than 3 elements") {
+		t.Fatalf("budget not shared: %v", err)
+	}
+	if tg, cons, ok := PeekTag(in); !ok || !cons || tg != Sequence {
+		t.Errorf("PeekTag = %v %v %v", tg, cons, ok)
+	}
+	if _, _, ok := PeekTag(h("1f 81")); ok {
+		t.Error("PeekTag of a truncated high tag")
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		var bu Budget
+		r := bu.Reader(in, 0, nil)
+		r.Next()
+	}); a != 0 {
+		t.Errorf("%v allocations", a)
+	}
+}

@@ -29,39 +29,52 @@ type InformationObject struct {
 // to b (strings and byte slices alias it): b must not be modified while the
 // value is in use. lim bounds the decoding (nil: ber.DefaultLimits).
 func DecodeInformationObject(b []byte, lim *ber.Limits) (*InformationObject, error) {
-	r := ber.NewReader(b, lim)
-	e, err := r.Next()
-	if err != nil {
-		return nil, ber.Annotate(err, "InformationObject")
-	}
-	var o *InformationObject
-	// The object, its IPM (or IPN) and the heading's objects that are
-	// almost always there are allocated together.
-	switch e.Tag {
+	// The object, its IPM (or IPN), the reader's budget and the heading's
+	// objects that are almost always there are allocated together. The
+	// alternative is known from the first identifier octet.
+	var (
+		o   *InformationObject
+		r   ber.Reader
+		e   ber.Element
+		err error
+	)
+	tag, _, _ := ber.PeekTag(b)
+	switch tag {
 	case ber.Context(0):
 		x := new(struct {
 			o  InformationObject
 			m  IPM
 			sp ipmHeadingSpare
+			bu ber.Budget
 		})
 		x.o.IPM = &x.m
 		o = &x.o
-		err = ber.Annotate(x.m.decodeIn(&e, &x.sp), "ipm")
+		r = x.bu.Reader(b, 0, lim)
+		if e, err = r.Next(); err == nil {
+			err = ber.Annotate(x.m.decodeIn(&e, &x.sp), "ipm")
+		}
 	case ber.Context(1):
 		x := new(struct {
 			o  InformationObject
 			n  IPN
 			sp ipnSpare
+			bu ber.Budget
 		})
 		x.o.IPN = &x.n
 		o = &x.o
-		err = ber.Annotate(x.n.decodeIn(&e, &x.sp), "ipn")
+		r = x.bu.Reader(b, 0, lim)
+		if e, err = r.Next(); err == nil {
+			err = ber.Annotate(x.n.decodeIn(&e, &x.sp), "ipn")
+		}
 	default:
 		o = new(InformationObject)
-		err = o.decode(&e)
+		r = ber.NewReader(b, lim)
+		if e, err = r.Next(); err == nil {
+			err = o.decode(&e)
+		}
 	}
 	if err != nil {
-		return nil, err
+		return nil, ber.Annotate(err, "InformationObject")
 	}
 	if err := r.End("InformationObject"); err != nil {
 		return nil, err

@@ -58,26 +58,33 @@ var (
 // (BER, as peers send it). b must hold exactly one element. The value
 // returned refers to b (strings, content and kept encodings alias it).
 func DecodeMTSAPDU(b []byte, lim *ber.Limits) (*MTSAPDU, error) {
-	r := ber.NewReader(b, lim)
-	e, err := r.Next()
-	if err != nil {
-		return nil, ber.Annotate(err, "MTS-APDU")
-	}
-	// The MTS-APDU, its alternative and the spare storage of the decode
-	// are allocated together: one allocation instead of three or more.
-	var a *MTSAPDU
-	switch e.Tag {
+	// The MTS-APDU, its alternative, the reader's budget and the spare
+	// storage of the decode are allocated together: one allocation
+	// instead of four or more. The alternative is known from the first
+	// identifier octet, before the element is read.
+	var (
+		a   *MTSAPDU
+		r   ber.Reader
+		e   ber.Element
+		err error
+	)
+	tag, _, _ := ber.PeekTag(b)
+	switch tag {
 	case p1TagMessage:
 		x := new(struct {
 			a    MTSAPDU
 			m    Message
 			eits [2]EncodedInformationTypes
 			pool p1Pool
+			bu   ber.Budget
 		})
 		x.a.Message = &x.m
 		a = &x.a
 		x.pool.eits = x.eits[:]
-		err = ber.Annotate(x.m.decodeIn(&e, &x.pool), "message")
+		r = x.bu.Reader(b, 0, lim)
+		if e, err = r.Next(); err == nil {
+			err = ber.Annotate(x.m.decodeIn(&e, &x.pool), "message")
+		}
 	case p1TagProbe:
 		x := new(struct {
 			a      MTSAPDU
@@ -85,11 +92,15 @@ func DecodeMTSAPDU(b []byte, lim *ber.Limits) (*MTSAPDU, error) {
 			eits   [1]EncodedInformationTypes
 			length int64
 			pool   p1Pool
+			bu     ber.Budget
 		})
 		x.a.Probe = &x.p
 		a = &x.a
 		x.pool.eits, x.pool.i64 = x.eits[:], &x.length
-		err = ber.Annotate(x.p.decodeIn(&e, &x.pool), "probe")
+		r = x.bu.Reader(b, 0, lim)
+		if e, err = r.Next(); err == nil {
+			err = ber.Annotate(x.p.decodeIn(&e, &x.pool), "probe")
+		}
 	case p1TagReport:
 		x := new(struct {
 			a    MTSAPDU
@@ -97,14 +108,21 @@ func DecodeMTSAPDU(b []byte, lim *ber.Limits) (*MTSAPDU, error) {
 			eits [2]EncodedInformationTypes
 			ct   ContentType
 			pool p1Pool
+			bu   ber.Budget
 		})
 		x.a.Report = &x.r
 		a = &x.a
 		x.pool.eits, x.pool.ct = x.eits[:], &x.ct
-		err = ber.Annotate(x.r.decodeIn(&e, &x.pool), "report")
+		r = x.bu.Reader(b, 0, lim)
+		if e, err = r.Next(); err == nil {
+			err = ber.Annotate(x.r.decodeIn(&e, &x.pool), "report")
+		}
 	default:
 		a = new(MTSAPDU)
-		err = a.decode(&e)
+		r = ber.NewReader(b, lim)
+		if e, err = r.Next(); err == nil {
+			err = a.decode(&e)
+		}
 	}
 	if err != nil {
 		return nil, ber.Annotate(err, "MTS-APDU")

@@ -331,7 +331,8 @@ type PilotInformation struct {
 func ParseMilitaryHeading(exts []IPMSExtension) (*MilitaryHeading, error) {
 	x := new(p772HeadingBlock)
 	x.freeStrs, x.freeOther, x.freeExemp = x.strs[:], x.others[:], x.exempted[:]
-	var root ber.Reader
+	x.nameSlab.block = x.names[:]
+	root := x.bu.Reader(nil, 0, nil)
 	var seen uint32
 	for i := range exts {
 		if !isP772HeadingExtension(exts[i].Type) {
@@ -359,13 +360,19 @@ type p772HeadingBlock struct {
 	primary Precedence
 	copy    Precedence
 	codress int
+	// bu is the budget shared by the readers of every extension value.
+	bu ber.Budget
 	// The elements of the short lists of a typical heading (SICs,
 	// handling and message instructions, other recipients, exempted
 	// addresses) are taken from these arrays while they have room (see
 	// p772Take); the free parts are below.
-	strs      [8]string
-	others    [4]OtherRecipient
-	exempted  [2]ExemptedAddress
+	strs     [8]string
+	others   [4]OtherRecipient
+	exempted [2]ExemptedAddress
+	// names holds the O/R names of the first exempted addresses, handed
+	// out by nameSlab.
+	names     [2]ORName
+	nameSlab  ipmSlab[ORName]
 	freeStrs  []string
 	freeOther []OtherRecipient
 	freeExemp []ExemptedAddress
@@ -458,7 +465,7 @@ func (x *p772HeadingBlock) decodeExtension(root *ber.Reader, a int, v []byte) er
 		if err := p772Tag(&e, ber.Sequence); err != nil {
 			return err
 		}
-		m.ExemptedAddresses, err = p772ORDescriptors(&e, &x.freeExemp)
+		m.ExemptedAddresses, err = p772ORDescriptors(&e, &x.freeExemp, &x.nameSlab)
 		return err
 	case p772ExtendedAuthorisationInfo:
 		m.ExtendedAuthorisationInfo, err = p772Time(&e)
@@ -1320,7 +1327,7 @@ func p772OtherRecipients(e *ber.Element, free *[]OtherRecipient) ([]OtherRecipie
 
 // p772ORDescriptors reads a SEQUENCE OF ORDescriptor, taking the list
 // from *free when it has room (free may be nil).
-func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor) ([]ORDescriptor, error) {
+func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor, names *ipmSlab[ORName]) ([]ORDescriptor, error) {
 	r, err := e.Children()
 	if err != nil {
 		return nil, err
@@ -1332,7 +1339,7 @@ func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor) ([]ORDescriptor, er
 			return nil, err
 		}
 		var d ORDescriptor
-		if err := d.decode(&c); err != nil {
+		if err := d.decodeIn(&c, names); err != nil {
 			return nil, ber.Annotate(err, "ORDescriptor")
 		}
 		out = append(out, d)
@@ -1451,7 +1458,7 @@ func (x *PilotInformation) decode(e *ber.Element) error {
 	if c, ok, err := r.Optional(ber.Context(1)); err != nil {
 		return err
 	} else if ok {
-		if x.Recipients, err = p772ORDescriptors(&c, nil); err != nil {
+		if x.Recipients, err = p772ORDescriptors(&c, nil, nil); err != nil {
 			return ber.Annotate(err, "pilotRecipient")
 		}
 	}

@@ -876,9 +876,9 @@ func TestP772CompareExtensions(t *testing.T) {
 
 // TestP772Allocations pins the allocations of the P772 codecs on the
 // sample heading: decoding it is one allocation for the heading, its
-// single objects and its short lists, one for the Reader state shared by
-// all extension values, and what the exempted address's O/R descriptor
-// costs in its own decoder; encoding it is the value buffer and the
+// single objects, its short lists, the Reader state shared by all
+// extension values and the exempted address's O/R name, and what the rest
+// of that O/R descriptor costs in its own decoder; encoding it is the value buffer and the
 // extension list, and SetMilitary on a heading whose extensions have room
 // reuses them. DER order means the heading's EndSetOf does not sort
 // (allocates nothing). Longer lists cost one allocation each (exact size).
@@ -896,8 +896,10 @@ func TestP772Allocations(t *testing.T) {
 	dr := ber.NewReader(db.Bytes(), nil)
 	de, _ := dr.Next()
 	descAllocs := testing.AllocsPerRun(100, func() { d = ORDescriptor{}; _ = d.decode(&de) })
-	if n := testing.AllocsPerRun(100, func() { _, _ = ParseMilitaryHeading(exts) }); n > 2+descAllocs {
-		t.Errorf("ParseMilitaryHeading: %v allocations, want at most %v", n, 2+descAllocs)
+	// The heading's block holds the reader budget and the exempted
+	// address's O/R name, which the descriptor's own decoder allocates.
+	if n := testing.AllocsPerRun(100, func() { _, _ = ParseMilitaryHeading(exts) }); n > descAllocs {
+		t.Errorf("ParseMilitaryHeading: %v allocations, want at most %v", n, descAllocs)
 	}
 	// Lists longer than the room in the heading's block: one allocation
 	// each.
