@@ -28,6 +28,8 @@ func TestDumpP1Message(t *testing.T) {
 			"originator-name: /C=GB/ADMD=TEST/PRMD=ptest/O=alpha/S=root/",
 			"recipient-name: /C=GB/ADMD=TEST/PRMD=ptest/O=beta/S=bob/",
 			"content-type: P22",
+			"per-message-indicators: {alternate-recipient-allowed, content-return-request}",
+			"original-eits:",
 			`subject: "X.400 P1 test 4"`,
 			"Hello bob, this went over X.400 P1",
 		} {
@@ -141,6 +143,7 @@ func TestKebab(t *testing.T) {
 	for in, want := range map[string]string{
 		"OriginatorName": "originator-name", "MTSAPDU": "mtsapdu", "ThisIPM": "this-ipm",
 		"ACP127MessageIdentifier": "acp127-message-identifier", "IPMIdentifier": "ipm-identifier",
+		"OriginalEITs": "original-eits", "ConversionEITsX": "conversion-eits-x",
 	} {
 		if got := kebab(in); got != want {
 			t.Errorf("kebab(%q) = %q, want %q", in, got, want)

@@ -69,6 +69,10 @@ func kebab(s string) string {
 		if upper && i > 0 {
 			prevLower := rs[i-1] >= 'a' && rs[i-1] <= 'z' || rs[i-1] >= '0' && rs[i-1] <= '9'
 			nextLower := i+1 < len(rs) && rs[i+1] >= 'a' && rs[i+1] <= 'z'
+			// An acronym's plural ("EITs") stays one word.
+			if nextLower && rs[i+1] == 's' && (i+2 == len(rs) || rs[i+2] >= 'A' && rs[i+2] <= 'Z') {
+				nextLower = false
+			}
 			if prevLower || (nextLower && rs[i-1] >= 'A' && rs[i-1] <= 'Z') {
 				sb.WriteByte('-')
 			}

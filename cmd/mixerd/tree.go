@@ -90,7 +90,8 @@ func toNode(v reflect.Value) *node {
 		if v.IsZero() && v.Kind() == reflect.Struct {
 			return nil
 		}
-		if s == "" {
+		if s == "" || (s == "{}" && v.IsZero()) {
+			// Nothing to say: an absent value or an empty bit list.
 			return nil
 		}
 		// A value with a String method (an O/R name in its text form, an
