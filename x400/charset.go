@@ -320,8 +320,11 @@ func t61DecodeOne(b []byte, i int) (r1, r2 rune, n int, err error) {
 				return base, mark, 2, nil
 			}
 		}
-		// No base character follows: a lone combining mark.
-		return mark, -1, 1, nil
+		// No base character follows: the mark on a space, which is how
+		// Unicode writes a diacritic standing alone (a bare combining mark
+		// would attach to the character before it, changing that
+		// character when the text is written back).
+		return ' ', mark, 1, nil
 	default:
 		if r := t61Supp[c-0xA0]; r != 0 {
 			return r, -1, 1, nil
@@ -343,7 +346,9 @@ func t61DecodeOne(b []byte, i int) (r1, r2 rune, n int, err error) {
 // produced (0xC2 'e' -> "é"); otherwise the base character is followed by
 // the Unicode combining mark (0xC2 'x' -> "x\u0301", 0xC2 ' ' -> " \u0301").
 // A diacritic not followed by a graphic character (at the end, or before a
-// control or another diacritic) decodes to the bare combining mark. 0xC9,
+// control or another diacritic) decodes to a space carrying the combining
+// mark, as if a space followed it: a bare mark would combine with the
+// character before it. 0xC9,
 // undefined in T.61 (1988), is accepted as the old umlaut (same as 0xC8).
 //
 // A *CharsetError giving the byte offset is returned for bytes T.61 does not
@@ -452,14 +457,15 @@ func t61IsGraphicOut(c byte) bool {
 // as aliases of 0xE0, 0xE2 and 0xCA 'A'.
 //
 // A combining mark that cannot be attached to a preceding graphic character
-// is written as a bare diacritic, unless a graphic character follows it (which
-// the diacritic would then wrongly apply to). That case, invalid UTF-8 and
+// (after a control, or a second mark on one letter), invalid UTF-8 and
 // characters T.61 cannot represent give a *CharsetError naming the rune and
 // its byte index in s.
 //
 // Round trip: for canonical T.61 (every diacritic followed by a graphic
 // character, no 0xC9, no 0xA4/0xA6), UTF8ToT61(T61ToUTF8(b)) == b; 0xC9 comes
-// back as 0xC8 and 0xA4/0xA6 as 0x24/0x23.
+// back as 0xC8, 0xA4/0xA6 as 0x24/0x23, and a diacritic with no graphic
+// character after it as the diacritic followed by SPACE. For any T.61 that
+// decodes, T61ToUTF8(UTF8ToT61(T61ToUTF8(b))) == T61ToUTF8(b).
 //
 // Pure 7-bit input costs exactly one allocation (the result); otherwise the
 // result is the only allocation (its capacity is at most len(s)).
@@ -493,7 +499,6 @@ func AppendUTF8ToT61(dst []byte, s string) ([]byte, error) {
 	}
 	dst0 := len(dst)
 	out := append(dst, s[:n]...)
-	pending := -1 // index in s of a mark just written as a bare diacritic
 	for i := n; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
 		var d, c byte // diacritic (0: none) and character byte
@@ -505,19 +510,15 @@ func AppendUTF8ToT61(dst []byte, s string) ([]byte, error) {
 		default:
 			if code, ok := t61Encode[r]; ok {
 				d, c = byte(code>>8), byte(code)
-			} else if md := t61MarkDiacritic(r); md != 0 {
-				// A mark with nothing to attach to: a bare diacritic. (A
-				// diacritic byte is not graphic, so an earlier pending
-				// bare diacritic is fine.)
-				out = append(out, md)
-				pending = i
-				i += size
-				continue
+			} else if t61MarkDiacritic(r) != 0 {
+				// A mark with no character of its own to sit on (after a
+				// control, or a second mark on one letter): T.61 has no
+				// way to write it that reads back as the same text.
+				return dst[:dst0], charsetErrorf(i, "rune %U at index %d: combining mark without a base character T.61 can carry it on", r, i)
 			} else {
 				return dst[:dst0], charsetErrorf(i, "rune %#U at index %d: not representable in T.61", r, i)
 			}
 		}
-		start := i
 		i += size
 		if d == 0 && t61IsGraphicOut(c) && i < len(s) {
 			// A following combining mark attaches to this character.
@@ -527,13 +528,6 @@ func AppendUTF8ToT61(dst []byte, s string) ([]byte, error) {
 					i += size2
 				}
 			}
-		}
-		if pending >= 0 {
-			if d == 0 && t61IsGraphicOut(c) {
-				r0, _ := utf8.DecodeRuneInString(s[pending:])
-				return dst[:dst0], charsetErrorf(pending, "rune %U at index %d: combining mark without a base character cannot precede %q in T.61", r0, pending, s[start:start+size])
-			}
-			pending = -1
 		}
 		if d != 0 {
 			out = append(out, d)
