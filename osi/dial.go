@@ -1,0 +1,509 @@
+package osi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"mixerd/ber"
+	"mixerd/osi/acse"
+	"mixerd/osi/presentation"
+	"mixerd/osi/rose"
+	"mixerd/osi/rtse"
+	"mixerd/osi/session"
+	"mixerd/osi/transport"
+)
+
+// Functional units we propose and accept (X.225 §8.3.1 PI 20): PP's set,
+// half-duplex, minor synchronize, activity management and exceptions, which
+// is what RTSE uses (X.228 §8.1).
+const ourFUs = session.FUHalfDuplex | session.FUMinorSync | session.FUActivity | session.FUExceptions
+
+// maxCNUserData is the largest user data of a CN in version 2 (X.225
+// §8.3.1: the Extended User Data parameter, 10240 octets).
+const maxCNUserData = 10240
+
+// Association is one P1 association over one TCP connection, established
+// by Dial or by Incoming.Accept. It is not safe for concurrent use: the
+// goroutine that calls its methods reads its PDUs, in order.
+type Association struct {
+	c *conn // the transport connection, the layers' aborts, the logger
+
+	Initiator    bool              // we sent the CR (Dial)
+	Mode         Mode              // the P1 mode agreed
+	DialogueMode rtse.DialogueMode // RTSE dialogue mode agreed
+	// CheckpointSize (in 1024 octets, 0: none) and WindowSize are the
+	// RTSE values of the RTOAC.
+	CheckpointSize int
+	WindowSize     int
+	TPDUSize       int                     // maximum TPDU size agreed (X.224)
+	SessionVersion byte                    // session.Version1 or session.Version2, agreed
+	Requirements   session.FunctionalUnits // session functional units agreed
+	Tokens         session.TokenSetting    // initial token setting of the AC
+	LocalAddr      net.Addr                // our end of the TCP connection
+	RemoteAddr     net.Addr                // the peer's end
+
+	ctxMTSE  int  // presentation context id of id-as-mtse (normal mode)
+	released bool // an orderly release completed (or an abort ended it)
+	// turn is true while we hold the RTSE turn (the data, minor and major
+	// tokens): the initiator starts with it (PP's token setting, all on the
+	// initiator's side).
+	turn bool
+	// serial is the session serial number of the next sync point (X.225
+	// §7.13): an activity start sets it to 1.
+	serial uint32
+	// activity counts the activities started, for their identifiers.
+	activity int
+}
+
+// Dial opens an association to cfg.Address and binds with bindArgument
+// (the complete encoding of the MTABindArgument). It returns the peer's
+// bind result (the MTABindResult encoding). A refusal at any layer is a
+// *RefusedError (with the peer's MTABindError, when it sent one), a peer
+// abort or a protocol error an *AbortError; a timeout keeps
+// os.ErrDeadlineExceeded in its chain.
+func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Association, bindResult []byte, err error) {
+	to := cfg.Timeouts.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, to.Connect)
+	defer cancel()
+	var d net.Dialer
+	nc, err := d.DialContext(ctx, "tcp", cfg.Address)
+	if err != nil {
+		return nil, nil, fmt.Errorf("osi: dial %s: %w", cfg.Address, err)
+	}
+	c := newConn(nc, cfg.Logger, cfg.Limits, cfg.Timeouts)
+	c.mode = cfg.Mode
+	defer func() {
+		if err != nil {
+			c.close()
+			c.log.Info("osi association not established", "mode", cfg.Mode.String(), "err", err)
+		}
+	}()
+	a = &Association{c: c, Initiator: true, Mode: cfg.Mode, DialogueMode: cfg.DialogueMode,
+		LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr(), ctxMTSE: ctxMTSE, turn: true}
+
+	// Transport: CR / CC (X.224 §6.5, RFC 2126 §6.3).
+	tpduSize := cfg.TPDUSize
+	if tpduSize == 0 {
+		tpduSize = 2048
+	}
+	c.localRef = uint16(rand.IntN(0xfffe) + 1)
+	cr := transport.CR{SrcRef: c.localRef, Class: 0, CallingTSAP: cfg.CallingTSAP, CalledTSAP: cfg.CalledTSAP, TPDUSize: tpduSize}
+	if err := c.writeTPDU(ctx, &cr); err != nil {
+		return nil, nil, err
+	}
+	tpdu, err := c.readTPDU(ctx, to.Read)
+	if err != nil {
+		return nil, nil, err
+	}
+	typ, err := transport.Type(tpdu)
+	if err != nil {
+		return nil, nil, &AbortError{Layer: LayerTransport, Err: err}
+	}
+	switch typ {
+	case transport.TypeCC:
+	case transport.TypeDR:
+		dr, err := transport.ParseDR(tpdu)
+		if err != nil {
+			return nil, nil, &AbortError{Layer: LayerTransport, Peer: true, Err: err}
+		}
+		return nil, nil, &RefusedError{Layer: LayerTransport, Reason: int(dr.Reason), Msg: "connection request refused"}
+	default:
+		return nil, nil, &AbortError{Layer: LayerTransport, Msg: fmt.Sprintf("%v in answer to a CR", typ)}
+	}
+	cc, err := transport.ParseCC(tpdu)
+	if err != nil {
+		return nil, nil, &AbortError{Layer: LayerTransport, Err: err}
+	}
+	c.peerRef = cc.SrcRef
+	c.transportUp = true
+	if a.TPDUSize, err = transport.CheckCC(&cr, &cc); err != nil {
+		c.protocolError(ctx, LayerTransport, err)
+		return nil, nil, &AbortError{Layer: LayerTransport, Err: err}
+	}
+	if c.seg, err = transport.NewSegmenter(a.TPDUSize); err != nil {
+		c.protocolError(ctx, LayerTransport, err)
+		return nil, nil, &AbortError{Layer: LayerTransport, Err: err}
+	}
+
+	// Presentation CP with the ACSE AARQ or the X.410 RTORQ.
+	cp, err := a.appendCP(cfg, bindArgument)
+	if err != nil {
+		c.disconnect(ctx, transport.ReasonNormal)
+		return nil, nil, err
+	}
+	if len(cp) > maxCNUserData {
+		c.disconnect(ctx, transport.ReasonNormal)
+		return nil, nil, fmt.Errorf("osi: connect user data of %d octets is more than %d", len(cp), maxCNUserData)
+	}
+
+	// Session CN (X.225 §8.3.1), as PP sends it.
+	now := time.Now().UTC()
+	cn := session.SPDU{Kind: session.KindCN,
+		ConnID: &session.ConnectionID{
+			CallingRef: fmt.Appendf(nil, "%04x", c.localRef),
+			CommonRef:  commonRef(now),
+		},
+		ConnAccept: &session.ConnectAcceptItem{
+			ProtocolOptions: session.Some(byte(0)),
+			Version:         session.Some(session.Version1 | session.Version2),
+			TokenSetting:    session.Some(session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator)),
+		},
+		Requirements: session.Some(ourFUs),
+		CallingSSAP:  cfg.CallingSSAP,
+		CalledSSAP:   cfg.CalledSSAP,
+		UserData:     cp,
+		Extended:     len(cp) > 512,
+	}
+	if err := c.writeSPDUs(ctx, cn); err != nil {
+		return nil, nil, err
+	}
+	spdus, err := c.readSPDUs(ctx, to.Read)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &spdus[0]
+	switch {
+	case len(spdus) != 1:
+		err = &stateError{LayerSession, fmt.Sprintf("%d SPDUs in answer to a CN", len(spdus))}
+	case s.Kind == session.KindRF:
+		// X.225 §7.1.4: the transport connection goes with the refusal.
+		c.disconnect(ctx, transport.ReasonNormal)
+		return nil, nil, a.refused(s)
+	case s.Kind == session.KindAB:
+		c.close()
+		return nil, nil, a.peerAbort(s)
+	case s.Kind != session.KindAC:
+		err = &stateError{LayerSession, s.Kind.String() + " in answer to a CN"}
+	}
+	if err != nil {
+		c.protocolError(ctx, LayerSession, err)
+		return nil, nil, &AbortError{Layer: LayerSession, Err: err}
+	}
+	if err := a.takeAC(s); err != nil {
+		c.protocolError(ctx, LayerSession, err)
+		return nil, nil, &AbortError{Layer: LayerSession, Err: err}
+	}
+	c.sessionUp = true
+	layer, res, err := a.takeCPA(s.UserData)
+	if err != nil {
+		var re *RefusedError
+		if errors.As(err, &re) {
+			// An accepted connection that refuses the bind: abort it.
+			c.protocolError(ctx, re.Layer, err)
+			return nil, nil, err
+		}
+		c.protocolError(ctx, layer, err)
+		return nil, nil, &AbortError{Layer: layer, Err: err}
+	}
+	c.log.Info("osi association established", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
+		"checkpoint", a.CheckpointSize, "window", a.WindowSize, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
+	// res aliases the TSDU buffer, which the next read reuses.
+	return a, bytes.Clone(res), nil
+}
+
+// appendCP encodes the CP-type of the P-CONNECT request.
+func (a *Association) appendCP(cfg DialConfig, bindArgument []byte) ([]byte, error) {
+	q := &rtse.RTORQ{CheckpointSize: cfg.CheckpointSize, WindowSize: cfg.WindowSize, DialogueMode: cfg.DialogueMode,
+		Explicit: rtse.ExplicitDialogueMode}
+	if q.WindowSize == 0 {
+		q.WindowSize = 3
+	}
+	if q.CheckpointSize != 0 {
+		q.Explicit |= rtse.ExplicitCheckpointSize
+	}
+	if cfg.Mode.x410() {
+		// PP's form of applicationProtocol: the value shifted by 8 bits.
+		p := rtse.MTSTransferProtocol << 8
+		if cfg.Mode == Mode1984 {
+			p = rtse.MTSTransferProtocol1984 << 8
+		}
+		q.ApplicationProtocol = &p
+		q.ConnectionData.Open = bindArgument
+		x, err := rtse.AppendRTORQ(nil, q, rtse.TagX410Params)
+		if err != nil {
+			return nil, err
+		}
+		return presentation.AppendCP(nil, &presentation.CP{Mode: presentation.ModeX410, X410: x})
+	}
+	open, err := rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindInvoke, Value: bindArgument}})
+	if err != nil {
+		return nil, err
+	}
+	q.ConnectionData.Open = open
+	rq, err := rtse.Append(nil, &rtse.APDU{RTORQ: q})
+	if err != nil {
+		return nil, err
+	}
+	rtseID := ctxRTSE
+	aarq, err := acse.AppendAARQ(nil, &acse.AARQ{ContextName: acse.MTSTransfer, UserInformation: []acse.External{{
+		DirectReference: acse.BER, IndirectReference: &rtseID, Encoding: acse.SingleASN1Type, Value: rq}}})
+	if err != nil {
+		return nil, err
+	}
+	return presentation.AppendCP(nil, &presentation.CP{Mode: presentation.ModeNormal, Normal: &presentation.NormalCP{
+		CallingSelector: cfg.CallingPSAP,
+		CalledSelector:  cfg.CalledPSAP,
+		Contexts: []presentation.Context{
+			{ID: ctxACSE, AbstractSyntax: acse.AbstractSyntax, TransferSyntaxes: []ber.OID{presentation.BER}},
+			{ID: ctxRTSE, AbstractSyntax: oidMTARTSE, TransferSyntaxes: []ber.OID{presentation.BER}},
+			{ID: ctxMTSE, AbstractSyntax: oidMTSE, TransferSyntaxes: []ber.OID{presentation.BER}},
+		},
+		UserData: presentation.Fully(ctxACSE, aarq),
+	}})
+}
+
+// takeAC checks the session AC against our CN (X.225 §7.1.3).
+func (a *Association) takeAC(s *session.SPDU) error {
+	a.SessionVersion = session.Version1
+	if ca := s.ConnAccept; ca != nil {
+		if ca.Version.Ok {
+			switch {
+			case ca.Version.V&session.Version2 != 0:
+				a.SessionVersion = session.Version2
+			case ca.Version.V&session.Version1 == 0:
+				return &stateError{LayerSession, fmt.Sprintf("AC selects no known version (%#x)", ca.Version.V)}
+			}
+		}
+		if ca.TokenSetting.Ok {
+			a.Tokens = ca.TokenSetting.V
+		}
+	}
+	a.Requirements = ourFUs // PI 20 absent: what we proposed
+	if s.Requirements.Ok {
+		a.Requirements = s.Requirements.V
+	}
+	if a.Requirements&^ourFUs != 0 {
+		return &stateError{LayerSession, fmt.Sprintf("AC selects functional units %#x we did not propose", uint16(a.Requirements))}
+	}
+	if a.Requirements&session.FUHalfDuplex == 0 {
+		return &stateError{LayerSession, "AC does not select half-duplex"}
+	}
+	if s.UserData == nil {
+		return &stateError{LayerSession, "AC without user data"}
+	}
+	return nil
+}
+
+// takeCPA decodes the CPA-PPDU (and what it carries) that accepts our CP,
+// and returns the bind result. On error it returns the layer to abort.
+func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
+	cpa, err := presentation.DecodeCPA(ud)
+	if err != nil {
+		return LayerPresentation, nil, err
+	}
+	if a.Mode.x410() {
+		if cpa.Mode != presentation.ModeX410 || len(cpa.X410) == 0 {
+			return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "mode-selector", Reason: presentation.UnexpectedPPDUParameter, Msg: "not an X.410-1984 mode CPA with an RTOAC"}
+		}
+		ac, err := rtse.DecodeRTOAC(cpa.X410, rtse.TagX410Params)
+		if err != nil {
+			return LayerRTSE, nil, err
+		}
+		a.CheckpointSize, a.WindowSize = ac.CheckpointSize, ac.WindowSize
+		return "", ac.ConnectionData.Open, nil
+	}
+	if cpa.Mode != presentation.ModeNormal || cpa.Normal == nil {
+		return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "mode-selector", Reason: presentation.UnexpectedPPDUParameter, Msg: "not a normal mode CPA"}
+	}
+	n := cpa.Normal
+	if len(n.Results) != 3 {
+		return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("%d results for 3 contexts", len(n.Results))}
+	}
+	for i, r := range n.Results {
+		if r.Result != presentation.Acceptance {
+			return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("context %d not accepted (%d)", []int{ctxACSE, ctxRTSE, ctxMTSE}[i], r.Result)}
+		}
+	}
+	aare, err := decodeACSE(n.UserData, a.c.ctxACSE, "AARE")
+	if err != nil {
+		return LayerACSE, nil, err
+	}
+	if aare.AARE == nil {
+		return LayerACSE, nil, &acse.Error{APDU: "ACSE-apdu", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "not an AARE"}
+	}
+	if aare.AARE.Result != acse.Accepted {
+		// Accepted by the presentation layer but rejected by ACSE: still
+		// a refusal; the caller aborts the connection.
+		return LayerACSE, nil, a.aareRefused(aare.AARE)
+	}
+	ext, err := rtseExternal(aare.AARE.UserInformation, a.c.ctxRTSE)
+	if err != nil {
+		return LayerRTSE, nil, err
+	}
+	ap, err := rtse.Decode(ext)
+	if err != nil {
+		return LayerRTSE, nil, err
+	}
+	if ap.RTOAC == nil {
+		return LayerRTSE, nil, &rtse.Error{APDU: "RTSE-apdus", Reason: rtse.ProtocolError, Msg: "not an RTOAC in the AARE"}
+	}
+	a.CheckpointSize, a.WindowSize = ap.RTOAC.CheckpointSize, ap.RTOAC.WindowSize
+	b, err := rose.Decode(ap.RTOAC.ConnectionData.Open)
+	if err != nil {
+		return LayerRTSE, nil, err
+	}
+	if b.Bind == nil || b.Bind.Kind != rose.BindResult {
+		return LayerRTSE, nil, &rtse.Error{APDU: "RTOAC", Field: "connectionDataAC", Reason: rtse.ProtocolError, Msg: "not a ROS bind-result"}
+	}
+	return "", b.Bind.Value, nil
+}
+
+// decodeACSE decodes the ACSE APDU of the PDV of context id in ud.
+func decodeACSE(ud *presentation.UserData, id int, what string) (*acse.APDU, error) {
+	var pdv *presentation.PDV
+	if ud != nil {
+		pdv = ud.PDV(id)
+	}
+	if pdv == nil || pdv.Encoding != presentation.SingleASN1Type {
+		return nil, &acse.Error{APDU: what, Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "no ACSE APDU in the presentation user data"}
+	}
+	return acse.Decode(pdv.Value)
+}
+
+// rtseExternal returns the RTSE APDU of an ACSE user information: the
+// EXTERNAL of the RTSE context (PP: direct-reference BER, indirect 3).
+func rtseExternal(ui []acse.External, id int) ([]byte, error) {
+	for i := range ui {
+		x := &ui[i]
+		if (x.IndirectReference == nil || *x.IndirectReference == id) && x.Encoding == acse.SingleASN1Type {
+			return x.Value, nil
+		}
+	}
+	return nil, &rtse.Error{APDU: "EXTERNAL", Reason: rtse.ProtocolError, Msg: "no RTSE APDU in the ACSE user information"}
+}
+
+// aareRefused builds the RefusedError of a rejected AARE: the RTORJ's
+// user data (in a ROS bind-error, as PP sends it) is the bind error.
+func (a *Association) aareRefused(aare *acse.AARE) error {
+	re := &RefusedError{Layer: LayerACSE, Reason: aare.Diagnostic.Value, Msg: fmt.Sprintf("AARE result %d", aare.Result)}
+	ext, err := rtseExternal(aare.UserInformation, a.c.ctxRTSE)
+	if err != nil {
+		return re
+	}
+	ap, err := rtse.Decode(ext)
+	if err != nil || ap.RTORJ == nil {
+		return re
+	}
+	re.Layer = LayerRTSE
+	re.Reason = -1
+	if ap.RTORJ.RefuseReason != nil {
+		re.Reason = int(*ap.RTORJ.RefuseReason)
+	}
+	re.BindError = unwrapBindError(ap.RTORJ.UserData)
+	return re
+}
+
+// unwrapBindError takes the MTABindError out of a ROS bind-error, or
+// returns b when it is not one.
+func unwrapBindError(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	if p, err := rose.Decode(b); err == nil && p.Bind != nil && p.Bind.Kind == rose.BindError {
+		return bytes.Clone(p.Bind.Value)
+	}
+	return bytes.Clone(b)
+}
+
+// refused builds the RefusedError of a session RF: its user data is a
+// CPR-PPDU, which may carry the AARE or the X.410 RTORJ.
+func (a *Association) refused(rf *session.SPDU) error {
+	re := &RefusedError{Layer: LayerSession, Reason: -1, Msg: "session refuse"}
+	if rf.Reason.Ok {
+		re.Reason = int(rf.Reason.V)
+	}
+	ud := rf.ReasonData
+	if ud == nil {
+		ud = rf.UserData
+	}
+	if len(ud) == 0 {
+		return re
+	}
+	cpr, err := presentation.DecodeCPR(ud)
+	if err != nil {
+		return re
+	}
+	if cpr.X410 != nil {
+		j, err := rtse.DecodeRTORJ(cpr.X410, rtse.TagSet)
+		if err != nil {
+			return &RefusedError{Layer: LayerPresentation, Reason: -1, Msg: "CPR"}
+		}
+		re := &RefusedError{Layer: LayerRTSE, Reason: -1, BindError: unwrapBindError(j.UserData), Msg: "RTORJ"}
+		if j.RefuseReason != nil {
+			re.Reason = int(*j.RefuseReason)
+		}
+		return re
+	}
+	n := cpr.Normal
+	if n == nil {
+		return re
+	}
+	pre := &RefusedError{Layer: LayerPresentation, Reason: -1, Msg: "CPR"}
+	if n.ProviderReason != nil {
+		pre.Reason = int(*n.ProviderReason)
+	}
+	ap, err := decodeACSE(n.UserData, a.c.ctxACSE, "AARE")
+	if err != nil || ap.AARE == nil {
+		return pre
+	}
+	return a.aareRefused(ap.AARE)
+}
+
+// peerAbort builds the AbortError of a session AB from the peer, with
+// what its user data says.
+func (a *Association) peerAbort(ab *session.SPDU) error {
+	e := &AbortError{Layer: LayerSession, Peer: true}
+	if ab.Disconnect.Ok {
+		e.Msg = fmt.Sprintf("session abort, disconnect %#x", ab.Disconnect.V)
+	}
+	if len(ab.UserData) == 0 {
+		return e
+	}
+	p, err := presentation.DecodeAbort(ab.UserData)
+	if err != nil {
+		return e
+	}
+	switch {
+	case p.ARP != nil:
+		e.Layer = LayerPresentation
+		if p.ARP.Reason != nil {
+			e.Msg = fmt.Sprintf("ARP, provider-reason %d", *p.ARP.Reason)
+		}
+	case p.ARU != nil && p.ARU.X410 != nil:
+		e.Layer = LayerRTSE
+		if r, err := rtse.DecodeRTAB(p.ARU.X410, rtse.TagSet); err == nil && r.AbortReason != nil {
+			e.Msg = fmt.Sprintf("RTAB, abortReason %d", *r.AbortReason)
+		}
+	case p.ARU != nil && p.ARU.Normal != nil:
+		e.Layer = LayerPresentation
+		ap, err := decodeACSE(p.ARU.Normal.UserData, a.c.ctxACSE, "ABRT")
+		if err != nil || ap.ABRT == nil {
+			return e
+		}
+		e.Layer = LayerACSE
+		e.Msg = fmt.Sprintf("ABRT, source %d", ap.ABRT.Source)
+		if ap.ABRT.Diagnostic != nil {
+			e.Msg += fmt.Sprintf(", diagnostic %d", *ap.ABRT.Diagnostic)
+		}
+		if ext, err := rtseExternal(ap.ABRT.UserInformation, a.c.ctxRTSE); err == nil {
+			if r, err := rtse.Decode(ext); err == nil && r.RTAB != nil && r.RTAB.AbortReason != nil {
+				e.Layer = LayerRTSE
+				e.Msg = fmt.Sprintf("RTAB, abortReason %d", *r.RTAB.AbortReason)
+			}
+		}
+	}
+	return e
+}
+
+// commonRef returns the Common Reference of a CN: a BER UTCTime, as PP
+// sends it (X.225 §8.3.1 leaves its form to the user).
+func commonRef(t time.Time) []byte {
+	b := ber.NewBuilder(20)
+	b.AddUTCTime(ber.UTCTimeTag, t)
+	return b.Bytes()
+}

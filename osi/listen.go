@@ -1,0 +1,539 @@
+package osi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"time"
+
+	"mixerd/ber"
+	"mixerd/osi/acse"
+	"mixerd/osi/presentation"
+	"mixerd/osi/rose"
+	"mixerd/osi/rtse"
+	"mixerd/osi/session"
+	"mixerd/osi/transport"
+)
+
+// Listener answers associations on one TCP address.
+type Listener struct {
+	ln  net.Listener
+	cfg ListenConfig
+}
+
+// Listen listens for associations on addr (host:port, IPv4 or IPv6).
+func Listen(addr string, cfg ListenConfig) (*Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("osi: listen %s: %w", addr, err)
+	}
+	return &Listener{ln: ln, cfg: cfg}, nil
+}
+
+// Addr returns the address the listener listens on.
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// Close stops listening. Associations already accepted are not affected.
+func (l *Listener) Close() error { return l.ln.Close() }
+
+// Incoming is an association request read up to the RTORQ: what the
+// initiator asked for. Answer it with Accept or Refuse.
+type Incoming struct {
+	c *conn
+
+	RemoteAddr              net.Addr // the initiator's TCP address
+	CallingTSAP, CalledTSAP []byte   // transport selectors of the CR (nil: absent)
+	CallingSSAP, CalledSSAP []byte   // session selectors of the CN (nil: absent)
+	CallingPSAP, CalledPSAP []byte   // presentation selectors of the CP (normal mode; nil: absent)
+
+	Mode           Mode              // the P1 mode the initiator asked for
+	DialogueMode   rtse.DialogueMode // RTSE dialogue mode asked for
+	CheckpointSize int               // RTSE checkpoint size asked for (1024 octets; 0: none)
+	WindowSize     int               // RTSE window size asked for
+	// BindArgument is the MTABindArgument encoding (taken out of the ROS
+	// bind-invoke in normal mode).
+	BindArgument []byte
+
+	cfg      ListenConfig
+	tpduSize int
+	cn       session.SPDU                 // the CN (its user data is not kept)
+	version  byte                         // session version to answer with
+	fus      session.FunctionalUnits      // functional units to answer with
+	tokens   session.TokenSetting         // token setting to answer with
+	results  []presentation.ContextResult // normal mode: the CPA results
+	ctxMTSE  int
+	answered bool
+}
+
+// Accept waits for the next TCP connection and reads its CR, CN, CP and
+// (in normal mode) AARQ with the RTORQ, within Timeouts.Connect. A
+// connection that fails on the way is answered with the refusal or abort
+// of its layer (DR, RF with a CPR, AARE rejected, AB), logged and closed,
+// and Accept returns its error (an *AbortError, a *RefusedError for an
+// application context we do not serve, or an I/O error such as a timeout)
+// with a nil Incoming: a server calls Accept again. An error of the
+// listener itself is net.Listener.Accept's (or ctx's when it is done).
+// Handshakes are read one at a time, each bounded by Timeouts.Connect.
+func (l *Listener) Accept(ctx context.Context) (*Incoming, error) {
+	if tl, ok := l.ln.(*net.TCPListener); ok {
+		tl.SetDeadline(time.Time{})
+		stop := context.AfterFunc(ctx, func() { tl.SetDeadline(time.Unix(1, 0)) })
+		defer stop()
+	}
+	nc, err := l.ln.Accept()
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	return accept(ctx, nc, l.cfg)
+}
+
+// accept reads the association request on nc.
+func accept(ctx context.Context, nc net.Conn, cfg ListenConfig) (*Incoming, error) {
+	c := newConn(nc, cfg.Logger, cfg.Limits, cfg.Timeouts)
+	ctx, cancel := context.WithTimeout(ctx, c.to.Connect)
+	defer cancel()
+	in := &Incoming{c: c, cfg: cfg, RemoteAddr: nc.RemoteAddr()}
+	if err := in.read(ctx, cfg); err != nil {
+		c.close()
+		c.log.Info("osi association request failed", "err", err)
+		return nil, err
+	}
+	c.log.Info("osi association request", "mode", in.Mode.String(), "dialogue", int(in.DialogueMode),
+		"called_tsap", fmt.Sprintf("%q", in.CalledTSAP), "bind_octets", len(in.BindArgument))
+	return in, nil
+}
+
+// read reads CR ... RTORQ.
+func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
+	c := in.c
+	tpdu, err := c.readTPDU(ctx, c.to.Read)
+	if err != nil {
+		return err
+	}
+	cr, err := transport.ParseCR(tpdu)
+	if err != nil {
+		// Not a CR (or a bad one): refuse it (X.224 §6.6).
+		c.log.Warn("osi protocol error", "layer", LayerTransport, "cause", err)
+		var te *transport.Error
+		reason := transport.ReasonProtocolError
+		if errors.As(err, &te) && te.Reason != 0 {
+			reason = te.Reason
+		}
+		var src uint16
+		if len(tpdu) >= 6 {
+			src = uint16(tpdu[4])<<8 | uint16(tpdu[5])
+		}
+		dr := transport.DR{DstRef: src, Reason: reason}
+		c.writeTPDU(ctx, &dr)
+		return &AbortError{Layer: LayerTransport, Err: err}
+	}
+	in.CallingTSAP, in.CalledTSAP = cr.CallingTSAP, cr.CalledTSAP
+	c.peerRef = cr.SrcRef
+	c.localRef = uint16(rand.IntN(0xfffe) + 1)
+	maxTPDU := cfg.TPDUSize
+	if maxTPDU == 0 {
+		maxTPDU = 8192
+	}
+	cc, err := transport.NegotiateCC(&cr, c.localRef, maxTPDU)
+	if err != nil {
+		c.log.Warn("osi protocol error", "layer", LayerTransport, "cause", err)
+		var te *transport.Error
+		reason := transport.ReasonNegotiationFailed
+		if errors.As(err, &te) {
+			reason = te.Reason
+		}
+		dr := transport.Refuse(&cr, reason)
+		c.writeTPDU(ctx, &dr)
+		return &AbortError{Layer: LayerTransport, Err: err}
+	}
+	if err := c.writeTPDU(ctx, &cc); err != nil {
+		return err
+	}
+	c.transportUp = true
+	in.tpduSize = cc.TPDUSize
+	if c.seg, err = transport.NewSegmenter(cc.TPDUSize); err != nil {
+		c.protocolError(ctx, LayerTransport, err)
+		return &AbortError{Layer: LayerTransport, Err: err}
+	}
+
+	// Session CN.
+	spdus, err := c.readSPDUs(ctx, c.to.Read)
+	if err != nil {
+		return err
+	}
+	if len(spdus) != 1 || spdus[0].Kind != session.KindCN {
+		err := &stateError{LayerSession, spdus[0].Kind.String() + " instead of a CN"}
+		c.protocolError(ctx, LayerSession, err)
+		return &AbortError{Layer: LayerSession, Err: err}
+	}
+	cn := &spdus[0]
+	if cn.DataOverflow.Ok && cn.DataOverflow.V != 0 {
+		return in.refuseSession(ctx, session.RefuseSPMImplementation, "connect data overflow is not supported")
+	}
+	in.CallingSSAP, in.CalledSSAP = bytes.Clone(cn.CallingSSAP), bytes.Clone(cn.CalledSSAP)
+	in.version = session.Version1
+	in.tokens = session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator)
+	if ca := cn.ConnAccept; ca != nil {
+		if ca.Version.Ok {
+			switch {
+			case ca.Version.V&session.Version2 != 0:
+				in.version = session.Version2
+			case ca.Version.V&session.Version1 == 0:
+				return in.refuseSession(ctx, session.RefuseVersions, "no common session version")
+			}
+		}
+		if ca.TokenSetting.Ok {
+			// Keep the initiator's choices; a "called SS-user's choice"
+			// goes to the initiator, who holds the turn (RTSE).
+			t := ca.TokenSetting.V
+			pick := func(v byte) byte {
+				if v == session.TokenChoice {
+					return session.TokenInitiator
+				}
+				return v
+			}
+			in.tokens = session.MakeTokenSetting(pick(t.Data()), pick(t.Minor()), pick(t.Major()), pick(t.Release()))
+		}
+	}
+	fus := ourFUs // PI 20 absent: X.225's default set, which includes ours
+	if cn.Requirements.Ok {
+		fus = cn.Requirements.V
+	}
+	in.fus = fus & ourFUs
+	if in.fus&session.FUHalfDuplex == 0 {
+		return in.refuseSession(ctx, session.RefuseUserNotSpecified, "half-duplex not proposed")
+	}
+	in.cn = session.SPDU{Kind: session.KindCN, ConnID: cn.ConnID}
+	if cn.ConnID != nil {
+		id := *cn.ConnID
+		id.CallingRef, id.CommonRef, id.AdditionalRef = bytes.Clone(id.CallingRef), bytes.Clone(id.CommonRef), bytes.Clone(id.AdditionalRef)
+		id.CalledRef, id.Unknown = nil, nil
+		in.cn.ConnID = &id
+	}
+	if len(cn.UserData) == 0 {
+		return in.refuseSession(ctx, session.RefuseUserNotSpecified, "CN without user data")
+	}
+	ud := bytes.Clone(cn.UserData) // the TSDU buffer is reused by the next read
+
+	// Presentation CP. From here on the answer to a bad PDU is a session
+	// refusal (the CN is not yet accepted): we refuse with the reason
+	// "SS-user not specified" and log the cause.
+	cp, err := presentation.DecodeCP(ud)
+	if err != nil {
+		return in.refuseCP(ctx, LayerPresentation, err)
+	}
+	if cp.Mode == presentation.ModeX410 {
+		return in.readX410(ctx, cp)
+	}
+	if cp.Normal == nil {
+		return in.refuseCP(ctx, LayerPresentation, &presentation.Error{PDU: "CP", Field: "normal-mode-parameters", Reason: presentation.UnexpectedPPDUParameter, Msg: "missing"})
+	}
+	return in.readNormal(ctx, cp.Normal)
+}
+
+// readX410 reads the RTORQ of an X.410-1984 mode CP.
+func (in *Incoming) readX410(ctx context.Context, cp *presentation.CP) error {
+	in.Mode = Mode1988X410
+	in.c.mode = Mode1988X410
+	q, err := rtse.DecodeRTORQ(cp.X410, rtse.TagX410Params)
+	if err != nil {
+		return in.refuseCP(ctx, LayerRTSE, err)
+	}
+	in.c.mode = Mode1988X410
+	if q.Protocol() == rtse.MTSTransferProtocol1984 {
+		in.c.mode = Mode1984
+	}
+	in.Mode = in.c.mode
+	in.DialogueMode, in.CheckpointSize, in.WindowSize = q.DialogueMode, q.CheckpointSize, q.WindowSize
+	in.BindArgument = q.ConnectionData.Open
+	return nil
+}
+
+// readNormal reads the contexts, the AARQ and the RTORQ of a normal mode CP.
+func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) error {
+	in.Mode = Mode1988Normal
+	in.c.mode = Mode1988Normal
+	in.CallingPSAP, in.CalledPSAP = n.CallingSelector, n.CalledSelector
+	acseID, rtseID, mtseID := -1, -1, -1
+	in.results = make([]presentation.ContextResult, len(n.Contexts))
+	for i, pc := range n.Contexts {
+		ber := false
+		for _, ts := range pc.TransferSyntaxes {
+			ber = ber || bytes.Equal(ts, presentation.BER)
+		}
+		known := true
+		switch {
+		case bytes.Equal(pc.AbstractSyntax, acse.AbstractSyntax) && acseID < 0:
+			acseID = pc.ID
+		case bytes.Equal(pc.AbstractSyntax, oidMTARTSE) && rtseID < 0:
+			rtseID = pc.ID
+		case bytes.Equal(pc.AbstractSyntax, oidMTSE) && mtseID < 0:
+			mtseID = pc.ID
+		default:
+			known = false
+		}
+		switch {
+		case !known:
+			r := 1 // abstract-syntax-not-supported
+			in.results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
+		case !ber:
+			r := 2 // proposed-transfer-syntaxes-not-supported
+			in.results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
+		default:
+			in.results[i] = presentation.ContextResult{Result: presentation.Acceptance, TransferSyntax: presentation.BER}
+		}
+	}
+	if acseID < 0 || rtseID < 0 {
+		return in.refuseCP(ctx, LayerPresentation, &presentation.Error{PDU: "CP", Field: "presentation-context-definition-list",
+			Reason: presentation.InvalidPPDUParameterValue, Msg: "no ACSE or id-as-mta-rtse context with BER"})
+	}
+	in.c.ctxACSE, in.c.ctxRTSE, in.ctxMTSE = acseID, rtseID, mtseID
+	ap, err := decodeACSE(n.UserData, acseID, "AARQ")
+	if err != nil {
+		return in.refuseCP(ctx, LayerACSE, err)
+	}
+	if ap.AARQ == nil {
+		return in.refuseCP(ctx, LayerACSE, &acse.Error{APDU: "ACSE-apdu", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "not an AARQ"})
+	}
+	if !bytes.Equal(ap.AARQ.ContextName, acse.MTSTransfer) {
+		return in.rejectAARQ(ctx, acse.ApplicationContextNameNotSupported, nil, fmt.Sprintf("application context %v", ber.OID(ap.AARQ.ContextName)))
+	}
+	ext, err := rtseExternal(ap.AARQ.UserInformation, rtseID)
+	if err != nil {
+		return in.refuseCP(ctx, LayerRTSE, err)
+	}
+	r, err := rtse.Decode(ext)
+	if err != nil {
+		return in.refuseCP(ctx, LayerRTSE, err)
+	}
+	if r.RTORQ == nil {
+		return in.refuseCP(ctx, LayerRTSE, &rtse.Error{APDU: "RTSE-apdus", Reason: rtse.ProtocolError, Msg: "not an RTORQ in the AARQ"})
+	}
+	q := r.RTORQ
+	in.DialogueMode, in.CheckpointSize, in.WindowSize = q.DialogueMode, q.CheckpointSize, q.WindowSize
+	b, err := rose.Decode(q.ConnectionData.Open)
+	if err != nil {
+		return in.refuseCP(ctx, LayerRTSE, err)
+	}
+	if b.Bind == nil || b.Bind.Kind != rose.BindInvoke {
+		return in.refuseCP(ctx, LayerRTSE, &rtse.Error{APDU: "RTORQ", Field: "connectionDataRQ", Reason: rtse.ProtocolError, Msg: "not a ROS bind-invoke"})
+	}
+	in.BindArgument = b.Bind.Value
+	return nil
+}
+
+// refuseSession refuses the CN with an RF (X.225 §8.3.5) and disconnects.
+func (in *Incoming) refuseSession(ctx context.Context, reason byte, msg string) error {
+	c := in.c
+	c.log.Warn("osi association refused", "layer", LayerSession, "cause", msg)
+	rf := session.SPDU{Kind: session.KindRF, Disconnect: session.Some(session.TDRelease), Reason: session.Some(reason)}
+	if err := c.writeSPDUs(ctx, rf); err != nil {
+		c.log.Debug("osi RF not sent", "cause", err)
+	}
+	c.disconnect(ctx, transport.ReasonNormal)
+	in.answered = true
+	return &AbortError{Layer: LayerSession, Msg: msg}
+}
+
+// refuseCP refuses a CP (or what it carries) that could not be decoded:
+// a session RF whose user data is a CPR-PPDU with the provider-reason
+// (normal mode), then a disconnect.
+func (in *Incoming) refuseCP(ctx context.Context, layer string, err error) error {
+	c := in.c
+	c.log.Warn("osi protocol error", "layer", layer, "cause", err)
+	pr := presentation.ProviderReasonNotSpecified
+	var pe *presentation.Error
+	if errors.As(err, &pe) && pe.Reason == presentation.InvalidPPDUParameterValue {
+		pr = presentation.LocalLimitExceeded
+	}
+	var cpr []byte
+	if !in.Mode.x410() {
+		cpr, _ = presentation.AppendCPR(nil, &presentation.CPR{Normal: &presentation.NormalCPR{ProviderReason: &pr, Results: in.results}})
+	}
+	in.sendRF(ctx, cpr)
+	return &AbortError{Layer: layer, Err: err}
+}
+
+// sendRF sends an RF whose user data is cpr (reason 2, "rejected by the
+// SS-user, with user data", X.225 §8.3.5), then a DR.
+func (in *Incoming) sendRF(ctx context.Context, cpr []byte) {
+	c := in.c
+	rf := session.SPDU{Kind: session.KindRF, Disconnect: session.Some(session.TDRelease),
+		Requirements: session.Some(in.fus), Version: session.Some(in.version), Reason: session.Some(session.RefuseUserData), ReasonData: cpr}
+	if cpr == nil {
+		rf.Reason = session.Some(session.RefuseUserNotSpecified)
+	}
+	if err := c.writeSPDUs(ctx, rf); err != nil {
+		c.log.Debug("osi RF not sent", "cause", err)
+	}
+	in.answered = true
+	// The initiator disconnects on receiving RF; we wait briefly for it.
+	c.waitClose(ctx)
+}
+
+// rejectAARQ refuses the association in ACSE: an AARE rejected-permanent
+// with diagnostic, carrying rtorj when not nil, in a CPR in an RF.
+func (in *Incoming) rejectAARQ(ctx context.Context, diag int, rtorj []byte, msg string) error {
+	c := in.c
+	c.log.Warn("osi association refused", "layer", LayerACSE, "cause", msg, "diagnostic", diag)
+	aare := &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.RejectedPermanent, Diagnostic: acse.Diagnostic{Source: acse.ServiceUser, Value: diag}}
+	if rtorj != nil {
+		id := c.ctxRTSE
+		aare.UserInformation = []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: rtorj}}
+	}
+	b, err := acse.AppendAARE(nil, aare)
+	if err != nil {
+		return err
+	}
+	cpr, err := presentation.AppendCPR(nil, &presentation.CPR{Normal: &presentation.NormalCPR{Results: in.results, UserData: presentation.Fully(c.ctxACSE, b)}})
+	if err != nil {
+		return err
+	}
+	in.sendRF(ctx, cpr)
+	return &RefusedError{Layer: LayerACSE, Reason: diag, Msg: msg}
+}
+
+// Refuse refuses the bind with bindError (the MTABindError encoding): an
+// RTORJ whose userDataRJ is the ROS bind-error, in an AARE
+// rejected-permanent, in a CPR-PPDU, in a session RF (1988 normal mode);
+// in X.410-1984 mode, the RTORJ (refuseReason validationFailure, and the
+// bind error as userDataRJ) is the CPR-PPDU. The connection is then closed.
+func (in *Incoming) Refuse(ctx context.Context, bindError []byte) error {
+	if in.answered {
+		return errors.New("osi: association request already answered")
+	}
+	c := in.c
+	ctx, cancel := context.WithTimeout(ctx, c.to.Connect)
+	defer cancel()
+	defer c.close()
+	if in.Mode.x410() {
+		vf := rtse.ValidationFailure
+		j, err := rtse.AppendRTORJ(nil, &rtse.RTORJ{RefuseReason: &vf, UserData: bindError}, rtse.TagSet)
+		if err != nil {
+			return err
+		}
+		cpr, err := presentation.AppendCPR(nil, &presentation.CPR{X410: j})
+		if err != nil {
+			return err
+		}
+		c.log.Info("osi bind refused", "mode", in.Mode.String())
+		in.sendRF(ctx, cpr)
+		return nil
+	}
+	var ud []byte
+	if bindError != nil {
+		var err error
+		if ud, err = rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindError, Value: bindError}}); err != nil {
+			return err
+		}
+	}
+	j, err := rtse.Append(nil, &rtse.APDU{RTORJ: &rtse.RTORJ{UserData: ud}})
+	if err != nil {
+		return err
+	}
+	var re *RefusedError
+	if err := in.rejectAARQ(ctx, acse.UserNoReasonGiven, j, "bind refused"); err != nil && !errors.As(err, &re) {
+		return err
+	}
+	return nil
+}
+
+// Accept accepts the bind with bindResult (the MTABindResult encoding) and
+// returns the association.
+func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association, error) {
+	if in.answered {
+		return nil, errors.New("osi: association request already answered")
+	}
+	in.answered = true
+	c := in.c
+	ctx, cancel := context.WithTimeout(ctx, c.to.Connect)
+	defer cancel()
+	cs, ws := in.cfg.CheckpointSize, in.cfg.WindowSize
+	if cs == 0 {
+		cs = 1
+	}
+	if ws == 0 {
+		ws = 3
+	}
+	cs, ws = min(cs, in.CheckpointSize), min(ws, in.WindowSize)
+	if ws <= 0 {
+		ws = 1
+	}
+	ac := &rtse.RTOAC{CheckpointSize: cs, WindowSize: ws, Explicit: rtse.ExplicitCheckpointSize | rtse.ExplicitWindowSize}
+	var cpa []byte
+	var err error
+	if in.Mode.x410() {
+		ac.ConnectionData.Open = bindResult
+		x, err := rtse.AppendRTOAC(nil, ac, rtse.TagX410Params)
+		if err != nil {
+			return nil, err
+		}
+		cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeX410, X410: x})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		if ac.ConnectionData.Open, err = rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindResult, Value: bindResult}}); err != nil {
+			return nil, err
+		}
+		r, err := rtse.Append(nil, &rtse.APDU{RTOAC: ac})
+		if err != nil {
+			return nil, err
+		}
+		id := c.ctxRTSE
+		aare, err := acse.AppendAARE(nil, &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.Accepted,
+			Diagnostic:      acse.Diagnostic{Source: acse.ServiceUser, Value: acse.UserNull},
+			UserInformation: []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: r}}})
+		if err != nil {
+			return nil, err
+		}
+		cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
+			Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	id := &session.ConnectionID{}
+	if in.cn.ConnID != nil {
+		id.CalledRef = in.cn.ConnID.CallingRef
+		id.CommonRef = in.cn.ConnID.CommonRef
+		id.AdditionalRef = in.cn.ConnID.AdditionalRef
+	}
+	acSPDU := session.SPDU{Kind: session.KindAC, ConnID: id,
+		ConnAccept:   &session.ConnectAcceptItem{ProtocolOptions: session.Some(byte(0)), Version: session.Some(in.version), TokenSetting: session.Some(in.tokens)},
+		Requirements: session.Some(in.fus),
+		CalledSSAP:   in.respondingSSAP(),
+		UserData:     cpa,
+		Extended:     len(cpa) > 512,
+	}
+	if err := c.writeSPDUs(ctx, acSPDU); err != nil {
+		c.close()
+		return nil, err
+	}
+	c.sessionUp = true
+	a := &Association{c: c, Mode: in.Mode, DialogueMode: in.DialogueMode, CheckpointSize: cs, WindowSize: ws,
+		TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus, Tokens: in.tokens,
+		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE}
+	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
+		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
+	return a, nil
+}
+
+// respondingSSAP is the Called Session Selector of the AC (X.225 §8.3.4,
+// the responding SSAP): PP sends an empty one in normal mode and none in
+// X.410-1984 mode; we answer with the CN's when it had one.
+func (in *Incoming) respondingSSAP() []byte {
+	if in.CalledSSAP != nil {
+		return in.CalledSSAP
+	}
+	if in.Mode.x410() {
+		return nil
+	}
+	return []byte{}
+}

@@ -1,0 +1,212 @@
+// Package osi runs the OSI upper layers over TCP for X.400 P1: the RFC 1006
+// transport (ISO 8073 / X.224 class 0), the ISO 8327 / X.225 session, the ISO
+// 8823 / X.226 presentation, ACSE (X.227) and RTSE (X.228) association
+// establishment and release, as an initiator (Dial) and as a responder
+// (Listen, Accept), in two modes:
+//
+//   - 1988 normal mode (X.410-1984 mode is X.228 §7's name for the other):
+//     presentation normal mode with the contexts ACSE 2.2.1.0.1 (1),
+//     id-as-mta-rtse 2.6.0.2.12 (3) and id-as-mtse 2.6.0.2.7 (5), all BER
+//     2.1.1, as PP proposes them; ACSE AARQ/AARE with the application context
+//     id-ac-mts-transfer 2.6.0.1.6 whose user information is the RTSE
+//     RTORQ/RTOAC/RTORJ; the bind argument and result inside the ROS
+//     bind-invoke [16] / bind-result [17] / bind-error [18] (X.880 §9.1), as
+//     PP sends them.
+//   - X.410-1984 mode (Mode1988X410 and Mode1984): no ACSE; the CP-type and
+//     CPA-PPDU in x410-1984-mode carry the RTORQ/RTOAC as their
+//     x410-mode-parameters (X.226 §8.2), the CPR-PPDU the RTORJ, and the
+//     bind argument and result are bare, as PP's loop88x410 and loop84
+//     captures show. Release is session FN/DN without user data.
+//
+// The PDUs are encoded and decoded by the codecs of the subpackages
+// (transport, session, presentation, acse, rtse, rose); this package holds
+// the state. An Association is used by one goroutine at a time: every PDU
+// is read in order in the goroutine that calls Close, Transfer or Receive
+// (there is no goroutine per PDU and no background reader). Every read and
+// write has a deadline (the earlier of the context's and the configured
+// timeout, set by one helper, conn.deadline); every TPKT length, TSDU size
+// and segment count is bounded by Limits. A PDU that cannot be decoded, or
+// that is not allowed in the current state, is answered with the abort of its
+// layer carrying the reason the codec gives (X.224 ER, X.225 AB, X.226 ARP,
+// X.227 ABRT, X.228 RTAB), and a log line naming the peer, the layer and the
+// cause.
+//
+// Transfer (RT-TRANSFER, X.228 §7.3) works in 1988 normal mode for the side
+// that holds the turn (Transfer) and the side that receives (Receive): an
+// activity per APDU, minor synchronization points every checkpoint, the
+// activity end acknowledged only when the receiver confirms.
+//
+// Not done yet: transfer in X.410-1984 mode; passing the turn in
+// two-way-alternate dialogue mode (RT-TURN-GIVE / RT-TURN-PLEASE: only the
+// initiator transfers); refusing a transfer other than by an abort (the
+// S-U-EXCEPTION-REPORT and activity interrupt / discard by the receiver);
+// RTSE recovery (connectionData recover, activity resume); the session TSDU
+// maximum size (segmenting, X.225 §6.3.9) is never proposed, so SSDUs are
+// sent whole; connect data overflow (CDO/OA) is not supported (the CP must
+// fit the 10240 octets of the Extended User Data parameter, and the 512 of
+// the User Data parameter with a version 1 peer).
+package osi
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"mixerd/ber"
+	"mixerd/osi/rtse"
+)
+
+// Mode is the P1 mode of an association (X.411 §12.1, X.228 §7).
+type Mode int
+
+const (
+	// Mode1988Normal is 1988 normal mode: presentation normal mode, ACSE
+	// with id-ac-mts-transfer, RTSE normal mode.
+	Mode1988Normal Mode = iota
+	// Mode1988X410 is 1988 in X.410-1984 mode: no ACSE, RTORQ with
+	// applicationProtocol mts-transfer-protocol (12).
+	Mode1988X410
+	// Mode1984 is a 1984 P1 association: X.410-1984 mode with
+	// applicationProtocol mts-transfer-protocol-1984 (1).
+	Mode1984
+)
+
+func (m Mode) String() string {
+	switch m {
+	case Mode1988Normal:
+		return "1988-normal"
+	case Mode1988X410:
+		return "1988-x410"
+	case Mode1984:
+		return "1984"
+	}
+	return fmt.Sprintf("mode(%d)", int(m))
+}
+
+// x410 reports whether m is an X.410-1984 mode (no ACSE).
+func (m Mode) x410() bool { return m == Mode1988X410 || m == Mode1984 }
+
+// Dialogue modes of RTSE (RTORQapdu dialogueMode).
+const (
+	Monologue       = rtse.Monologue
+	TwoWayAlternate = rtse.TwoWayAlternate
+)
+
+// Object identifiers of the 1988 normal mode contexts (X.419 §A, X.411).
+var (
+	oidMTARTSE = ber.MustOID("2.6.0.2.12") // id-as-mta-rtse
+	oidMTSE    = ber.MustOID("2.6.0.2.7")  // id-as-mtse
+)
+
+// PP's presentation context identifiers, used when we propose the contexts.
+const (
+	ctxACSE = 1
+	ctxRTSE = 3
+	ctxMTSE = 5
+)
+
+// Limits bounds what a peer can make us hold. Zero fields take the default.
+type Limits struct {
+	// MaxTPKT is the largest TPKT accepted, packet-header included
+	// (default and maximum 65535, RFC 1006 §6).
+	MaxTPKT int
+	// MaxTSDU is the largest reassembled TSDU, the SPDUs of one
+	// T-DATA (default 1 MiB).
+	MaxTSDU int
+	// MaxSegments is the most DT TPDUs in one TSDU (default 4096).
+	MaxSegments int
+	// MaxAPDU is the largest APDU assembled from the RTTRs of one
+	// transfer (default 64 MiB).
+	MaxAPDU int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxTPKT <= 0 || l.MaxTPKT > 65535 {
+		l.MaxTPKT = 65535
+	}
+	if l.MaxTSDU <= 0 {
+		l.MaxTSDU = 1 << 20
+	}
+	if l.MaxSegments <= 0 {
+		l.MaxSegments = 4096
+	}
+	if l.MaxAPDU <= 0 {
+		l.MaxAPDU = 64 << 20
+	}
+	return l
+}
+
+// Timeouts bounds every wait. Zero fields take the default. A context
+// deadline earlier than the timeout wins.
+type Timeouts struct {
+	Connect time.Duration // TCP connect and the whole establishment (default 30 s)
+	Read    time.Duration // each read of a TPKT (default 60 s)
+	Write   time.Duration // each write (default 30 s)
+	Release time.Duration // waiting for the peer's side of a release or a disconnect (default 10 s)
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.Connect <= 0 {
+		t.Connect = 30 * time.Second
+	}
+	if t.Read <= 0 {
+		t.Read = 60 * time.Second
+	}
+	if t.Write <= 0 {
+		t.Write = 30 * time.Second
+	}
+	if t.Release <= 0 {
+		t.Release = 10 * time.Second
+	}
+	return t
+}
+
+// DialConfig is what Dial needs to open an association.
+type DialConfig struct {
+	Address string // host:port of the peer (IPv4 or IPv6)
+
+	CalledTSAP, CallingTSAP []byte // transport selectors (CR parameters 0xC2, 0xC1); nil: absent
+	CalledSSAP, CallingSSAP []byte // session selectors (CN PIs 52, 51); nil: absent
+	CalledPSAP, CallingPSAP []byte // presentation selectors (CP, normal mode only); nil: absent
+
+	Mode         Mode
+	DialogueMode rtse.DialogueMode
+
+	// CheckpointSize is the RTSE checkpoint size proposed, in units of
+	// 1024 octets (0: no checkpointing; PP proposes 63).
+	CheckpointSize int
+	// WindowSize is the RTSE window size proposed (0: the default, 3).
+	WindowSize int
+	// TPDUSize is the maximum TPDU size proposed in the CR, a power of
+	// two from 128 to 8192 (0: 2048, as PP).
+	TPDUSize int
+
+	Limits   Limits
+	Timeouts Timeouts
+	Logger   *slog.Logger // nil: slog.Default()
+}
+
+// ListenConfig is what a Listener needs to answer associations.
+type ListenConfig struct {
+	// TPDUSize is the largest TPDU size accepted in a CR (0: 8192).
+	TPDUSize int
+	// CheckpointSize and WindowSize are the largest RTSE checkpoint and
+	// window sizes accepted; the RTOAC answers with the smaller of these
+	// and the initiator's (0: 1 and 3, PP's answer).
+	CheckpointSize int
+	WindowSize     int
+
+	Limits   Limits
+	Timeouts Timeouts
+	Logger   *slog.Logger // nil: slog.Default()
+}
+
+// deadline returns the earlier of ctx's deadline and now+d.
+func deadline(ctx context.Context, d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if cd, ok := ctx.Deadline(); ok && cd.Before(t) {
+		return cd
+	}
+	return t
+}
