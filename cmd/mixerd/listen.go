@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"mixerd/p1"
+	"mixerd/x400"
+)
+
+func init() {
+	register(command{
+		name:    "listen",
+		summary: "answer P1 binds and write every MTS-APDU received to a spool directory",
+		run:     runListen,
+	})
+}
+
+// peerFlags collects --peer NAME:PW (or "any").
+type peerFlags struct {
+	peers []p1.Peer
+	any   bool
+}
+
+func (p *peerFlags) String() string { return "" }
+
+func (p *peerFlags) Set(s string) error {
+	if s == "any" {
+		p.any = true
+		return nil
+	}
+	name, pw, ok := strings.Cut(s, ":")
+	if !ok || name == "" {
+		return fmt.Errorf("want NAME:PASSWORD or any, not %q", s)
+	}
+	p.peers = append(p.peers, p1.Peer{Name: name, Password: pw})
+	return nil
+}
+
+func runListen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runListenCtx(ctx, args, stdout, stderr)
+}
+
+// runListenCtx is mixerd listen, serving until ctx is done.
+func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("listen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	spool := fs.String("spool", "", "directory where each MTS-APDU received is written, one BER file each (required)")
+	name := fs.String("mta", "", "our MTA name (responder-name, required)")
+	password := fs.String("password", "", "our password (responder-credentials)")
+	var peers peerFlags
+	fs.Var(&peers, "peer", "a peer allowed to bind, NAME:PASSWORD (repeat it); any: accept every peer")
+	modes := fs.String("mode", "", "P1 modes accepted, comma-separated: 1988, x410, 1984 (default: all)")
+	dialogues := fs.String("dialogue", "", "dialogue modes accepted, comma-separated: monologue, twa (default: both)")
+	maxAssoc := fs.Int("max-associations", 64, "most associations at once (more are refused with busy)")
+	verbose := fs.Bool("v", false, "log every OSI step")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mixerd listen ADDR --spool DIR --mta NAME --password PW --peer NAME:PW ... [--peer any] [--mode 1988,x410,1984]")
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 || *spool == "" || *name == "" {
+		fs.Usage()
+		return 2
+	}
+	cfg := &p1.ServerConfig{
+		Name: *name, Password: *password,
+		Peers: peers.peers, AcceptAny: peers.any,
+		MaxAssociations: *maxAssoc,
+	}
+	for _, m := range splitList(*modes) {
+		mode, err := parseMode(m)
+		if err != nil {
+			fmt.Fprintf(stderr, "mixerd listen: --mode: %v\n", err)
+			return 2
+		}
+		cfg.Modes = append(cfg.Modes, mode)
+	}
+	for _, d := range splitList(*dialogues) {
+		dm, err := parseDialogue(d)
+		if err != nil {
+			fmt.Fprintf(stderr, "mixerd listen: --dialogue: %v\n", err)
+			return 2
+		}
+		cfg.DialogueModes = append(cfg.DialogueModes, dm)
+	}
+	if len(cfg.Peers) == 0 && !cfg.AcceptAny {
+		fmt.Fprintln(stderr, "mixerd listen: no --peer: every bind will be refused")
+	}
+	if err := os.MkdirAll(*spool, 0o700); err != nil {
+		fmt.Fprintf(stderr, "mixerd listen: %v\n", err)
+		return 1
+	}
+	out := &lockedWriter{w: stdout}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
+	// The OSI layers' own lines only with -v: the p1 lines say what an
+	// operator needs.
+	cfg.ListenConfig.Logger = slog.New(slog.DiscardHandler)
+	if *verbose {
+		cfg.ListenConfig.Logger = cfg.Logger
+	}
+	l, err := p1.Listen(pos[0], cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "mixerd listen: %v\n", err)
+		return 1
+	}
+	defer l.Close()
+	fmt.Fprintf(out, "listening on %s as %q, spool %s\n", l.Addr(), *name, *spool)
+	sink := &spoolSink{dir: *spool, out: out}
+	err = p1.Serve(ctx, l, cfg, sink)
+	if ctx.Err() != nil {
+		fmt.Fprintln(out, "stopped")
+		return 0
+	}
+	fmt.Fprintf(stderr, "mixerd listen: %v\n", err)
+	return 1
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// lockedWriter serializes the lines of the associations' goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+// spoolSink writes each APDU to its own file in dir: to a temporary name,
+// fsynced, renamed, and the directory fsynced, before the transfer is
+// confirmed.
+type spoolSink struct {
+	dir string
+	out io.Writer
+	seq atomic.Uint64
+}
+
+func (s *spoolSink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, from string) error {
+	kind := p1.Kind(apdu)
+	name := fmt.Sprintf("%s-%06d-%s.ber", time.Now().UTC().Format("20060102T150405.000000000Z"), s.seq.Add(1), kind)
+	final := filepath.Join(s.dir, name)
+	if err := writeDurable(s.dir, final, raw); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.out, "stored %s: %s, %d octets, from %q\n", final, kind, len(raw), from)
+	return nil
+}
+
+func writeDurable(dir, final string, data []byte) error {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, final)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

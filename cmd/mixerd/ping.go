@@ -1,0 +1,275 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"mixerd/osi"
+	"mixerd/osi/rtse"
+	"mixerd/osi/session"
+	"mixerd/p1"
+)
+
+func init() {
+	register(command{
+		name:    "ping",
+		summary: "bind to a peer MTA (P1), print what each layer agreed, release",
+		run:     runPing,
+	})
+}
+
+// bindFlags are the flags of the commands that bind to a peer MTA.
+type bindFlags struct {
+	name, password         string
+	ia5                    bool
+	peerName, peerPassword string
+	mode, dialogue         string
+	tsap, ssap, psap       string
+	ctsap, cssap, cpsap    string
+	timeout                time.Duration
+	verbose                bool
+}
+
+func (f *bindFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.name, "mta", "", "our MTA name (initiator-name)")
+	fs.StringVar(&f.password, "password", "", "our password (simple credentials)")
+	fs.BoolVar(&f.ia5, "password-ia5", false, "send the password as an IA5String (default: OCTET STRING, as PP)")
+	fs.StringVar(&f.peerName, "peer-name", "", "the peer's MTA name, checked in its bind result")
+	fs.StringVar(&f.peerPassword, "peer-password", "", "the peer's password, checked in its bind result")
+	fs.StringVar(&f.mode, "mode", "1988", "P1 mode: 1988 (normal mode), x410 (1988 in X.410-1984 mode) or 1984")
+	fs.StringVar(&f.dialogue, "dialogue", "monologue", "RTSE dialogue mode: monologue or twa")
+	fs.StringVar(&f.tsap, "tsap", "", "called transport selector (text, or hex after 0x)")
+	fs.StringVar(&f.ssap, "ssap", "", "called session selector (text, or hex after 0x)")
+	fs.StringVar(&f.psap, "psap", "", "called presentation selector (text, or hex after 0x)")
+	fs.StringVar(&f.ctsap, "calling-tsap", "", "calling transport selector (text, or hex after 0x)")
+	fs.StringVar(&f.cssap, "calling-ssap", "", "calling session selector (text, or hex after 0x)")
+	fs.StringVar(&f.cpsap, "calling-psap", "", "calling presentation selector (text, or hex after 0x)")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "longest wait for the whole command")
+	fs.BoolVar(&f.verbose, "v", false, "log every OSI step on stderr")
+}
+
+// parseMode parses a --mode value.
+func parseMode(s string) (osi.Mode, error) {
+	switch strings.ToLower(s) {
+	case "1988", "normal", "1988-normal":
+		return osi.Mode1988Normal, nil
+	case "x410", "1988-x410":
+		return osi.Mode1988X410, nil
+	case "1984":
+		return osi.Mode1984, nil
+	}
+	return 0, fmt.Errorf("unknown mode %q (1988, x410 or 1984)", s)
+}
+
+func parseDialogue(s string) (rtse.DialogueMode, error) {
+	switch strings.ToLower(s) {
+	case "monologue", "mono":
+		return osi.Monologue, nil
+	case "twa", "two-way-alternate":
+		return osi.TwoWayAlternate, nil
+	}
+	return 0, fmt.Errorf("unknown dialogue mode %q (monologue or twa)", s)
+}
+
+// parseSelector reads a selector: hex after 0x, otherwise the text's
+// octets; "" is absent.
+func parseSelector(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	if h, ok := strings.CutPrefix(s, "0x"); ok {
+		return hex.DecodeString(h)
+	}
+	return []byte(s), nil
+}
+
+// dialConfig makes the p1.DialConfig of the flags.
+func (f *bindFlags) dialConfig(addr string, stderr io.Writer) (*p1.DialConfig, error) {
+	if f.name == "" {
+		return nil, errors.New("--mta is required")
+	}
+	mode, err := parseMode(f.mode)
+	if err != nil {
+		return nil, err
+	}
+	dm, err := parseDialogue(f.dialogue)
+	if err != nil {
+		return nil, err
+	}
+	dc := &p1.DialConfig{
+		DialConfig: osi.DialConfig{Address: addr, Mode: mode, DialogueMode: dm},
+		Name:       f.name, Password: f.password, PasswordIA5: f.ia5,
+		PeerName: f.peerName, PeerPassword: f.peerPassword,
+	}
+	for _, s := range []struct {
+		v   string
+		dst *[]byte
+		n   string
+	}{
+		{f.tsap, &dc.CalledTSAP, "tsap"}, {f.ssap, &dc.CalledSSAP, "ssap"}, {f.psap, &dc.CalledPSAP, "psap"},
+		{f.ctsap, &dc.CallingTSAP, "calling-tsap"}, {f.cssap, &dc.CallingSSAP, "calling-ssap"}, {f.cpsap, &dc.CallingPSAP, "calling-psap"},
+	} {
+		if *s.dst, err = parseSelector(s.v); err != nil {
+			return nil, fmt.Errorf("--%s: %v", s.n, err)
+		}
+	}
+	if f.verbose {
+		dc.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	} else {
+		dc.Logger = slog.New(slog.DiscardHandler)
+	}
+	return dc, nil
+}
+
+// parseArgs parses flags that may come before or after the positional
+// arguments ("mixerd listen ADDR --spool DIR").
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// bind binds as the flags say and prints the refusal when there is one.
+func bind(ctx context.Context, cmd, addr string, f *bindFlags, stderr io.Writer) (*p1.Client, int) {
+	dc, err := f.dialConfig(addr, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "mixerd %s: %v\n", cmd, err)
+		return nil, 2
+	}
+	c, _, err := p1.Bind(ctx, dc)
+	if err != nil {
+		var be *p1.BindError
+		var re *osi.RefusedError
+		switch {
+		case errors.As(err, &be):
+			fmt.Fprintf(stderr, "mixerd %s: %s: bind refused: %s\n", cmd, addr, be.Reason.String())
+		case errors.As(err, &re):
+			fmt.Fprintf(stderr, "mixerd %s: %s: association refused: %v\n", cmd, addr, re)
+		default:
+			fmt.Fprintf(stderr, "mixerd %s: %s: %v\n", cmd, addr, err)
+		}
+		return nil, 1
+	}
+	return c, 0
+}
+
+func runPing(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("ping", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var f bindFlags
+	f.register(fs)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: mixerd ping ADDR --mta NAME --password PW [--peer-name N --peer-password P] [--mode 1988|x410|1984] [--dialogue monologue|twa] [--tsap S --ssap S --psap S] [--calling-tsap S ...]")
+		fs.PrintDefaults()
+	}
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 2
+	}
+	addr := pos[0]
+	ctx, cancel := context.WithTimeout(context.Background(), f.timeout)
+	defer cancel()
+	start := time.Now()
+	c, code := bind(ctx, "ping", addr, &f, stderr)
+	if c == nil {
+		return code
+	}
+	printAgreed(stdout, addr, c, time.Since(start))
+	if err := c.Close(ctx); err != nil {
+		fmt.Fprintf(stderr, "mixerd ping: %s: release: %v\n", addr, err)
+		return 1
+	}
+	fmt.Fprintln(stdout, "released")
+	return 0
+}
+
+// printAgreed prints what each layer agreed, as far as osi.Association
+// reports it.
+func printAgreed(w io.Writer, addr string, c *p1.Client, took time.Duration) {
+	a := c.Association()
+	fmt.Fprintf(w, "bound to %s (%s -> %s) in %v\n", addr, a.LocalAddr, a.RemoteAddr, took.Round(time.Millisecond))
+	fmt.Fprintf(w, "transport:    class 0, TPDU size %d\n", a.TPDUSize)
+	fmt.Fprintf(w, "session:      version %d, functional units %s, tokens %s\n",
+		a.SessionVersion, funitNames(a.Requirements), tokenText(a.Tokens))
+	switch a.Mode {
+	case osi.Mode1988Normal:
+		fmt.Fprintln(w, "presentation: normal mode (contexts agreed: not reported by osi)")
+		fmt.Fprintln(w, "application:  id-ac-mts-transfer 2.6.0.1.6 (the context osi proposes; the AARE's is not reported)")
+	default:
+		fmt.Fprintln(w, "presentation: X.410-1984 mode (no presentation contexts)")
+		fmt.Fprintln(w, "application:  no ACSE (X.410-1984 mode)")
+	}
+	fmt.Fprintf(w, "rtse:         %s mode, %s, checkpoint size %d, window %d\n",
+		a.Mode, p1.DialogueName(a.DialogueMode), a.CheckpointSize, a.WindowSize)
+	r := c.Result
+	switch {
+	case r.Unauthenticated:
+		fmt.Fprintln(w, "peer MTA:     unauthenticated bind result")
+	default:
+		form := "OCTET STRING"
+		if r.Credentials.PasswordIA5 {
+			form = "IA5String"
+		}
+		if r.Credentials.Other != nil {
+			form = "strong or protected"
+		}
+		fmt.Fprintf(w, "peer MTA:     %q (credentials: %s)\n", r.ResponderName, form)
+	}
+}
+
+func funitNames(fu session.FunctionalUnits) string {
+	names := []struct {
+		b session.FunctionalUnits
+		n string
+	}{
+		{session.FUHalfDuplex, "half-duplex"}, {session.FUDuplex, "duplex"}, {session.FUExpedited, "expedited"},
+		{session.FUMinorSync, "minor-sync"}, {session.FUMajorSync, "major-sync"}, {session.FUResync, "resync"},
+		{session.FUActivity, "activity"}, {session.FUNegRelease, "negotiated-release"},
+		{session.FUCapabilityData, "capability-data"}, {session.FUExceptions, "exceptions"},
+		{session.FUTypedData, "typed-data"}, {session.FUSymmetricSync, "symmetric-sync"},
+		{session.FUDataSeparation, "data-separation"},
+	}
+	var out []string
+	for _, n := range names {
+		if fu&n.b != 0 {
+			out = append(out, n.n)
+		}
+	}
+	return fmt.Sprintf("0x%04x {%s}", uint16(fu), strings.Join(out, ", "))
+}
+
+func tokenText(t session.TokenSetting) string {
+	side := func(v byte) string {
+		switch v {
+		case 0:
+			return "initiator"
+		case 1:
+			return "responder"
+		case 2:
+			return "called-chooses"
+		}
+		return "reserved"
+	}
+	return fmt.Sprintf("data %s, minor-sync %s, major/activity %s, release %s",
+		side(t.Data()), side(t.Minor()), side(t.Major()), side(t.Release()))
+}
