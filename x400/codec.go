@@ -20,6 +20,19 @@ import (
 // errors with ber.Annotate(err, "field-name") using the ASN.1 component
 // names, so that an error names the path of the element being read.
 
+// listCap is the capacity to give a list whose elements r holds: their
+// number (ber.Reader.Count), so that the list is allocated once, but at
+// most maxListPrealloc. Count reads only headers, so a peer could claim a
+// huge list of two-octet elements that fail to decode; the bound keeps
+// such input from making an allocation far larger than itself before the
+// first element's error stops the decoding (past the bound, the list
+// grows as elements actually decode).
+func listCap(r *ber.Reader) int {
+	return min(max(r.Count(), 0), maxListPrealloc)
+}
+
+const maxListPrealloc = 1024
+
 // str returns the contents of a string element as a Go string without
 // copying when the element is primitive (the string aliases the input), or
 // the concatenated segments of a constructed one.

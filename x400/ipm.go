@@ -117,17 +117,6 @@ func (s *ipmSlab[T]) next() *T {
 	return p
 }
 
-// ipmListCap is the capacity to give a list whose elements r holds: their
-// number (ber.Reader.Count), so that the list is allocated once, but at
-// most ipmMaxListCap, so that a large count of tiny malformed elements
-// does not make a large allocation before the element budget or an error
-// stops the decoding.
-func ipmListCap(r *ber.Reader) int {
-	return min(max(r.Count(), 0), ipmMaxListCap)
-}
-
-const ipmMaxListCap = 1024
-
 // ipmHeadingSpare holds the heading objects that are almost always
 // present, allocated with the IPM when it is the information object: the
 // originator's descriptor, and the O/R names of this-IPM's user and of the
@@ -347,7 +336,7 @@ func (m *IPM) decodeBody(e *ber.Element) error {
 	// The IA5 and general text parts, the usual ones, share one block of
 	// slots, allocated with the list when it is short.
 	var text ipmSlab[ipmTextSlot]
-	m.Body, text.block = ipmBodyBlock(ipmListCap(&r))
+	m.Body, text.block = ipmBodyBlock(listCap(&r))
 	for i := 0; !r.Empty(); i++ {
 		p, err := r.Next()
 		if err != nil {
@@ -551,7 +540,7 @@ func (h *Heading) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 	thisIPM := false
 	// The recipient and O/R descriptor lists share blocks, counted first.
 	var rb *ipmRecipientBlocks
-	if nr, nd := ipmCountRecipients(e.Content); nr+nd > 0 && nr+nd <= ipmMaxListCap {
+	if nr, nd := ipmCountRecipients(e.Content); nr+nd > 0 && nr+nd <= maxListPrealloc {
 		rb = &ipmRecipientBlocks{}
 		if nr > 0 {
 			rb.rs = make([]RecipientSpecifier, nr)
@@ -880,7 +869,7 @@ func ipmDecodeIdentifiers(e *ber.Element) ([]IPMIdentifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]IPMIdentifier, 0, ipmListCap(&r))
+	out := make([]IPMIdentifier, 0, listCap(&r))
 	var names ipmSlab[ORName]
 	for !r.Empty() {
 		c, err := r.Expect(ipmIdentifierTag)
@@ -960,7 +949,7 @@ func ipmDecodeExtensions(e *ber.Element) ([]IPMSExtension, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]IPMSExtension, 0, ipmListCap(&r))
+	out := make([]IPMSExtension, 0, listCap(&r))
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -1080,7 +1069,7 @@ func ipmDecodeORDescriptors(e *ber.Element, rb *ipmRecipientBlocks) ([]ORDescrip
 		out, rb.ods = rb.ods[:0:n], rb.ods[n:]
 		names = &rb.names
 	} else {
-		out = make([]ORDescriptor, 0, ipmListCap(&r))
+		out = make([]ORDescriptor, 0, listCap(&r))
 	}
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Set)
@@ -1302,7 +1291,7 @@ func ipmDecodeRecipients(e *ber.Element, rb *ipmRecipientBlocks) ([]RecipientSpe
 		out, rb.rs = rb.rs[:0:n], rb.rs[n:]
 		names = &rb.names
 	} else {
-		out = make([]RecipientSpecifier, 0, ipmListCap(&r))
+		out = make([]RecipientSpecifier, 0, listCap(&r))
 	}
 	for i := 0; !r.Empty(); i++ {
 		c, err := r.Expect(ber.Set)

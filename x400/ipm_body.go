@@ -855,7 +855,7 @@ func (x *TeletexBodyPart) decodeData(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.Data = make([][]byte, 0, ipmListCap(&r))
+	x.Data = make([][]byte, 0, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.TeletexString)
 		if err != nil {
@@ -943,7 +943,7 @@ func (x *G3FacsimileBodyPart) decodeData(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	x.Pages = make([]ber.BitString, 0, ipmListCap(&r))
+	x.Pages = make([]ber.BitString, 0, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.BitStringTag)
 		if err != nil {
@@ -1122,7 +1122,7 @@ func (x *GeneralTextBodyPart) decodeParameters(e *ber.Element, buf []int) error 
 	if err != nil {
 		return err
 	}
-	if n := ipmListCap(&r); n <= len(buf) {
+	if n := listCap(&r); n <= len(buf) {
 		x.CharacterSets = buf[:0:n]
 	} else {
 		x.CharacterSets = make([]int, 0, n)

@@ -307,7 +307,7 @@ func (x *FileTransferBodyPart) decodePathname(e *ber.Element, buf []string) erro
 	if err != nil {
 		return err
 	}
-	if n := ipmListCap(&r); n <= len(buf) {
+	if n := listCap(&r); n <= len(buf) {
 		x.Pathname = buf[:0:n]
 	} else {
 		x.Pathname = make([]string, 0, n)
@@ -399,7 +399,7 @@ func (x *FileTransferBodyPart) decodeData(e *ber.Element, sp *ftamSpare) error {
 	if err != nil {
 		return err
 	}
-	if n := ipmListCap(&r); n <= len(sp.data) {
+	if n := listCap(&r); n <= len(sp.data) {
 		x.Data = sp.data[:0:n]
 	} else {
 		x.Data = make([]External, 0, n)

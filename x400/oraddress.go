@@ -807,11 +807,14 @@ func oraddrDecodeStrings(e *ber.Element, teletex bool, spare *[]string) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	out := oraddrTake(spare, r.Count())
+	out := oraddrTake(spare, min(listCap(&r), oraddrMaxList))
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return nil, err
+		}
+		if len(out) == oraddrMaxList {
+			return nil, c.Errorf("more than %d elements in an O/R address attribute list", oraddrMaxList)
 		}
 		s, err := oraddrStrTagged(&c, teletex)
 		if err != nil {
@@ -821,6 +824,13 @@ func oraddrDecodeStrings(e *ber.Element, teletex bool, spare *[]string) ([]strin
 	}
 	return out, nil
 }
+
+// oraddrMaxList bounds the lists inside an O/R address: four times the
+// largest X.411 upper bound for them (ub-organizational-units and
+// ub-domain-defined-attributes 4, ub-pds-physical-address-lines 6), so
+// that a sloppy peer's address still decodes (Validate reports the bound)
+// while a list cannot grow without end.
+const oraddrMaxList = 24
 
 // oraddrSpareStrings is how many strings oraddrTake allocates at once:
 // room for the organizational units of the few O/R names of an envelope.
@@ -854,11 +864,14 @@ func oraddrDecodeDDAs(e *ber.Element, teletex bool) ([]DomainDefinedAttribute, e
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DomainDefinedAttribute, 0, max(r.Count(), 0))
+	out := make([]DomainDefinedAttribute, 0, min(listCap(&r), oraddrMaxList))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
 			return nil, err
+		}
+		if len(out) == oraddrMaxList {
+			return nil, c.Errorf("more than %d domain-defined attributes", oraddrMaxList)
 		}
 		cr, err := c.Children()
 		if err != nil {
@@ -1227,11 +1240,14 @@ func (u *UniversalAttributes) decodeUnits(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	u.OrganizationalUnits = make([]UniversalOrBMPString, 0, max(r.Count(), 0))
+	u.OrganizationalUnits = make([]UniversalOrBMPString, 0, min(listCap(&r), oraddrMaxList))
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
+		}
+		if len(u.OrganizationalUnits) == oraddrMaxList {
+			return c.Errorf("more than %d organizational units", oraddrMaxList)
 		}
 		var s UniversalOrBMPString
 		if err := oraddrWant(&c, ber.Set); err != nil {
@@ -1253,11 +1269,14 @@ func (u *UniversalAttributes) decodeDDAs(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	u.DomainDefined = make([]UniversalDomainDefinedAttribute, 0, max(r.Count(), 0))
+	u.DomainDefined = make([]UniversalDomainDefinedAttribute, 0, min(listCap(&r), oraddrMaxList))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
 			return err
+		}
+		if len(u.DomainDefined) == oraddrMaxList {
+			return c.Errorf("more than %d domain-defined attributes", oraddrMaxList)
 		}
 		cr, err := c.Children()
 		if err != nil {

@@ -483,25 +483,21 @@ func p1Explicit(e *ber.Element) (ber.Element, error) {
 
 // p1Grow returns s with room for one more element. r is the reader of the
 // list whose element was just read: a nil s is made with room for that
-// element and every one left in r (ber.Reader.Count), so that a list
-// costs one allocation.
+// element and every one left in r (listCap), so that a list costs one
+// allocation.
 func p1Grow[T any](s []T, r *ber.Reader) []T {
 	if s == nil {
-		n := r.Count() + 1
-		if n < 1 {
-			n = 1
-		}
-		s = make([]T, 0, n)
+		s = make([]T, 0, listCap(r)+1)
 	}
 	var zero T
 	return append(s, zero)
 }
 
 // p1Make returns an empty slice with room for the elements left in r
-// (ber.Reader.Count), or nil if there are none (or r is malformed: the
-// caller's Next reports it).
+// (listCap), or nil if there are none (or r is malformed: the caller's
+// Next reports it).
 func p1Make[T any](r *ber.Reader) []T {
-	if n := r.Count(); n > 0 {
+	if n := listCap(r); n > 0 {
 		return make([]T, 0, n)
 	}
 	return nil

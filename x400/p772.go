@@ -407,18 +407,6 @@ func p772Value(root *ber.Reader, v []byte) (ber.Element, error) {
 	return e, nil
 }
 
-// p772Count is the number of elements left in r, for sizing a list
-// exactly; it is bounded so that a long run of tiny malformed elements
-// cannot make a large allocation before decoding fails (the list then
-// grows as usual).
-func p772Count(r *ber.Reader) int {
-	n := r.Count()
-	if n < 0 {
-		return 0
-	}
-	return min(n, 1024)
-}
-
 // p772Tag checks the tag of an element.
 func p772Tag(e *ber.Element, t ber.Tag) error {
 	if e.Tag != t {
@@ -987,7 +975,7 @@ func p772Strings(e *ber.Element, free *[]string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := p772Take(free, p772Count(&r))
+	out := p772Take(free, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.PrintableString)
 		if err != nil {
@@ -1166,7 +1154,7 @@ func p772SICs(e *ber.Element, free *[]string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := p772Take(free, p772Count(&r))
+	out := p772Take(free, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.PrintableString)
 		if err != nil {
@@ -1186,7 +1174,7 @@ func p772DistExtensions(e *ber.Element) ([]DistributionExtensionField, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]DistributionExtensionField, 0, p772Count(&r))
+	out := make([]DistributionExtensionField, 0, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -1310,7 +1298,7 @@ func p772OtherRecipients(e *ber.Element, free *[]OtherRecipient) ([]OtherRecipie
 	if err != nil {
 		return nil, err
 	}
-	out := p772Take(free, p772Count(&r))
+	out := p772Take(free, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1332,7 +1320,7 @@ func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor, names *ipmSlab[ORNa
 	if err != nil {
 		return nil, err
 	}
-	out := p772Take(free, p772Count(&r))
+	out := p772Take(free, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1418,7 +1406,7 @@ func p772AddressListDesignators(e *ber.Element) ([]AddressListDesignator, error)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]AddressListDesignator, 0, p772Count(&r))
+	out := make([]AddressListDesignator, 0, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Set)
 		if err != nil {
@@ -1506,7 +1494,7 @@ func p772Pilots(e *ber.Element) ([]PilotInformation, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]PilotInformation, 0, p772Count(&r))
+	out := make([]PilotInformation, 0, listCap(&r))
 	for !r.Empty() {
 		c, err := r.Expect(ber.Sequence)
 		if err != nil {
