@@ -117,6 +117,26 @@ func TestBindRelease(t *testing.T) {
 			if r.a.Mode != c.mode || r.a.CheckpointSize != 1 || r.a.Initiator {
 				t.Errorf("responder agreed %+v", r.a)
 			}
+			// Both ends report the contexts and the application context
+			// agreed (normal mode), none in X.410 mode.
+			for _, x := range []*Association{a, r.a} {
+				if c.mode != Mode1988Normal {
+					if len(x.Contexts) != 0 || x.ApplicationContext != nil {
+						t.Errorf("X.410 mode reports contexts %v %v", x.Contexts, x.ApplicationContext)
+					}
+					continue
+				}
+				want := proposedContexts()
+				if len(x.Contexts) != len(want) || x.ApplicationContext.String() != "2.6.0.1.6" {
+					t.Errorf("initiator %v: contexts %v, application context %v", x.Initiator, x.Contexts, x.ApplicationContext)
+					continue
+				}
+				for i := range want {
+					if x.Contexts[i].ID != want[i].ID || !x.Contexts[i].AbstractSyntax.Equal(want[i].AbstractSyntax) {
+						t.Errorf("initiator %v: context %d = %v, want %v", x.Initiator, i, x.Contexts[i], want[i])
+					}
+				}
+			}
 		})
 	}
 }

@@ -46,6 +46,11 @@ type Association struct {
 	Tokens         session.TokenSetting    // initial token setting of the AC
 	LocalAddr      net.Addr                // our end of the TCP connection
 	RemoteAddr     net.Addr                // the peer's end
+	// Contexts are the presentation contexts agreed in normal mode (none
+	// in X.410 mode), and ApplicationContext the application context name
+	// of the AARE (or of the AARQ we accepted).
+	Contexts           []PresentationContext
+	ApplicationContext ber.OID
 
 	ctxMTSE  int  // presentation context id of id-as-mtse (normal mode)
 	released bool // an orderly release completed (or an abort ended it)
@@ -326,6 +331,8 @@ func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
 	if aare.AARE == nil {
 		return LayerACSE, nil, &acse.Error{APDU: "ACSE-apdu", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "not an AARE"}
 	}
+	a.Contexts = proposedContexts()
+	a.ApplicationContext = aare.AARE.ContextName
 	if aare.AARE.Result != acse.Accepted {
 		// Accepted by the presentation layer but rejected by ACSE: still
 		// a refusal; the caller aborts the connection.

@@ -64,6 +64,7 @@ type Incoming struct {
 	fus      session.FunctionalUnits      // functional units to answer with
 	tokens   session.TokenSetting         // token setting to answer with
 	results  []presentation.ContextResult // normal mode: the CPA results
+	contexts []PresentationContext        // normal mode: the contexts accepted
 	ctxMTSE  int
 	answered bool
 }
@@ -287,6 +288,7 @@ func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) er
 			in.results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
 		default:
 			in.results[i] = presentation.ContextResult{Result: presentation.Acceptance, TransferSyntax: presentation.BER}
+			in.contexts = append(in.contexts, PresentationContext{ID: pc.ID, AbstractSyntax: pc.AbstractSyntax})
 		}
 	}
 	if acseID < 0 || rtseID < 0 {
@@ -519,7 +521,10 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	c.sessionUp = true
 	a := &Association{c: c, Mode: in.Mode, DialogueMode: in.DialogueMode, CheckpointSize: cs, WindowSize: ws,
 		TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus, Tokens: in.tokens,
-		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE}
+		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts}
+	if in.Mode == Mode1988Normal {
+		a.ApplicationContext = acse.MTSTransfer
+	}
 	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
 		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
 	return a, nil

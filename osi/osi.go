@@ -54,6 +54,7 @@ import (
 	"time"
 
 	"mixerd/ber"
+	"mixerd/osi/acse"
 	"mixerd/osi/rtse"
 )
 
@@ -98,6 +99,19 @@ var (
 	oidMTARTSE = ber.MustOID("2.6.0.2.12") // id-as-mta-rtse
 	oidMTSE    = ber.MustOID("2.6.0.2.7")  // id-as-mtse
 )
+
+// PresentationContext is a presentation context of an association: its
+// identifier and abstract syntax (the transfer syntax is always BER).
+type PresentationContext struct {
+	ID             int
+	AbstractSyntax ber.OID
+}
+
+// proposedContexts are the contexts Dial proposes, all of which a CPA
+// must accept.
+func proposedContexts() []PresentationContext {
+	return []PresentationContext{{ctxACSE, acse.AbstractSyntax}, {ctxRTSE, oidMTARTSE}, {ctxMTSE, oidMTSE}}
+}
 
 // PP's presentation context identifiers, used when we propose the contexts.
 const (

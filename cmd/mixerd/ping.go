@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"mixerd/ber"
 	"mixerd/osi"
 	"mixerd/osi/rtse"
 	"mixerd/osi/session"
@@ -203,8 +204,19 @@ func runPing(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// printAgreed prints what each layer agreed, as far as osi.Association
-// reports it.
+// syntaxName names the object identifiers of a P1 association.
+func syntaxName(o ber.OID) string {
+	names := map[string]string{
+		"2.2.1.0.1": "acse", "2.6.0.2.12": "id-as-mta-rtse", "2.6.0.2.7": "id-as-mtse",
+		"2.6.0.1.6": "id-ac-mts-transfer",
+	}
+	if n, ok := names[o.String()]; ok {
+		return n + " " + o.String()
+	}
+	return o.String()
+}
+
+// printAgreed prints what each layer agreed.
 func printAgreed(w io.Writer, addr string, c *p1.Client, took time.Duration) {
 	a := c.Association()
 	fmt.Fprintf(w, "bound to %s (%s -> %s) in %v\n", addr, a.LocalAddr, a.RemoteAddr, took.Round(time.Millisecond))
@@ -213,8 +225,12 @@ func printAgreed(w io.Writer, addr string, c *p1.Client, took time.Duration) {
 		a.SessionVersion, funitNames(a.Requirements), tokenText(a.Tokens))
 	switch a.Mode {
 	case osi.Mode1988Normal:
-		fmt.Fprintln(w, "presentation: normal mode (contexts agreed: not reported by osi)")
-		fmt.Fprintln(w, "application:  id-ac-mts-transfer 2.6.0.1.6 (the context osi proposes; the AARE's is not reported)")
+		fmt.Fprint(w, "presentation: normal mode, contexts")
+		for _, pc := range a.Contexts {
+			fmt.Fprintf(w, " %d=%s", pc.ID, syntaxName(pc.AbstractSyntax))
+		}
+		fmt.Fprintln(w, ", transfer syntax BER")
+		fmt.Fprintf(w, "application:  %s\n", syntaxName(a.ApplicationContext))
 	default:
 		fmt.Fprintln(w, "presentation: X.410-1984 mode (no presentation contexts)")
 		fmt.Fprintln(w, "application:  no ACSE (X.410-1984 mode)")
