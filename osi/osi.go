@@ -126,9 +126,11 @@ type Limits struct {
 	// (default and maximum 65535, RFC 1006 §6).
 	MaxTPKT int
 	// MaxTSDU is the largest reassembled TSDU, the SPDUs of one
-	// T-DATA (default 1 MiB).
+	// T-DATA (default MaxAPDU plus 64 KiB: without checkpointing, the
+	// whole APDU travels in one TSDU).
 	MaxTSDU int
-	// MaxSegments is the most DT TPDUs in one TSDU (default 4096).
+	// MaxSegments is the most DT TPDUs in one TSDU (default enough for
+	// MaxTSDU in 128-octet TPDUs, the smallest size).
 	MaxSegments int
 	// MaxAPDU is the largest APDU assembled from the RTTRs of one
 	// transfer (default 64 MiB).
@@ -139,14 +141,14 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxTPKT <= 0 || l.MaxTPKT > 65535 {
 		l.MaxTPKT = 65535
 	}
-	if l.MaxTSDU <= 0 {
-		l.MaxTSDU = 1 << 20
-	}
-	if l.MaxSegments <= 0 {
-		l.MaxSegments = 4096
-	}
 	if l.MaxAPDU <= 0 {
 		l.MaxAPDU = 64 << 20
+	}
+	if l.MaxTSDU <= 0 {
+		l.MaxTSDU = l.MaxAPDU + 64<<10
+	}
+	if l.MaxSegments <= 0 {
+		l.MaxSegments = l.MaxTSDU/128 + 1
 	}
 	return l
 }
