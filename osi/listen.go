@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
+	"sync"
 	"time"
 
 	"mixerd/ber"
@@ -18,26 +20,145 @@ import (
 	"mixerd/osi/transport"
 )
 
-// Listener answers associations on one TCP address.
+// Listener answers associations on one TCP address. An accept loop,
+// started by Listen, accepts the TCP connections and reads each one's
+// association request (CR ... RTORQ) in a goroutine of its own, so that a
+// slow or silent peer delays no other: Accept returns the requests in the
+// order their handshakes end. At most maxHandshakes handshakes are in
+// progress or waiting for Accept at a time; a TCP connection beyond that is
+// closed at once, with a log line.
 type Listener struct {
-	ln  net.Listener
-	cfg ListenConfig
+	ln            net.Listener
+	cfg           ListenConfig
+	log           *slog.Logger
+	maxHandshakes int
+
+	ctx    context.Context    // cancelled by Close: ends the handshakes
+	cancel context.CancelFunc //
+	sem    chan struct{}      // one token per handshake in progress or waiting for Accept
+	res    chan handshake     // handshakes ended, to Accept
+	done   chan struct{}      // closed when the accept loop has stopped
+	err    error              // why the accept loop stopped (set before done is closed)
+	wg     sync.WaitGroup     // the accept loop and the handshakes
 }
 
-// Listen listens for associations on addr (host:port, IPv4 or IPv6).
+// handshake is what one connection's handshake gives Accept, or an error
+// of the listener itself (in nil).
+type handshake struct {
+	in  *Incoming
+	err error
+}
+
+// defaultMaxHandshakes bounds the handshakes in progress when
+// ListenConfig.MaxHandshakes does not.
+const defaultMaxHandshakes = 64
+
+// Listen listens for associations on addr (host:port, IPv4 or IPv6) and
+// starts accepting them (see Listener).
 func Listen(addr string, cfg ListenConfig) (*Listener, error) {
+	return listenMax(addr, cfg, cfg.MaxHandshakes)
+}
+
+// listenMax is Listen with at most n handshakes in progress (0: the
+// default).
+func listenMax(addr string, cfg ListenConfig, n int) (*Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("osi: listen %s: %w", addr, err)
 	}
-	return &Listener{ln: ln, cfg: cfg}, nil
+	if n <= 0 {
+		n = defaultMaxHandshakes
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = slog.Default()
+	}
+	l := &Listener{ln: ln, cfg: cfg, log: lg, maxHandshakes: n,
+		sem: make(chan struct{}, n), res: make(chan handshake), done: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.wg.Add(1)
+	go l.loop()
+	return l, nil
 }
 
 // Addr returns the address the listener listens on.
 func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
 
-// Close stops listening. Associations already accepted are not affected.
-func (l *Listener) Close() error { return l.ln.Close() }
+// Close stops listening: it stops the accept loop, closes the connections
+// whose association requests are still being read or were read but not
+// yet returned by Accept, and waits for their goroutines to end.
+// Associations already returned by Accept are not affected.
+func (l *Listener) Close() error {
+	err := l.ln.Close()
+	l.cancel()
+	l.wg.Wait()
+	return err
+}
+
+// loop accepts TCP connections and starts a handshake for each, until the
+// listener is closed.
+func (l *Listener) loop() {
+	defer l.wg.Done()
+	defer close(l.done)
+	var backoff time.Duration
+	for {
+		nc, err := l.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || l.ctx.Err() != nil {
+				l.err = err
+				return
+			}
+			// The listener's own error (such as too many open files):
+			// Accept returns it, and we wait a little, as net/http does.
+			select {
+			case l.res <- handshake{err: err}:
+			case <-l.ctx.Done():
+				l.err = err
+				return
+			}
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(backoff):
+			case <-l.ctx.Done():
+			}
+			continue
+		}
+		backoff = 0
+		select {
+		case l.sem <- struct{}{}:
+		default:
+			l.log.Warn("osi handshake limit reached, connection closed", "peer", nc.RemoteAddr().String(), "max", l.maxHandshakes)
+			nc.Close()
+			continue
+		}
+		l.wg.Add(1)
+		go l.handshake(nc)
+	}
+}
+
+// handshake reads the association request on nc and hands it (or its
+// error) to Accept; Close interrupts it by closing nc.
+func (l *Listener) handshake(nc net.Conn) {
+	defer l.wg.Done()
+	defer func() { <-l.sem }()
+	stop := context.AfterFunc(l.ctx, func() { nc.Close() })
+	in, err := accept(l.ctx, nc, l.cfg)
+	if !stop() {
+		// Close has closed nc: nobody waits for the request.
+		if in != nil {
+			in.c.close()
+		}
+		return
+	}
+	select {
+	case l.res <- handshake{in, err}:
+	case <-l.ctx.Done():
+		if in != nil {
+			in.c.log.Info("osi association request dropped: listener closed")
+			in.c.close()
+		}
+	}
+}
 
 // Incoming is an association request read up to the RTORQ: what the
 // initiator asked for. Answer it with Accept or Refuse.
@@ -69,29 +190,30 @@ type Incoming struct {
 	answered bool
 }
 
-// Accept waits for the next TCP connection and reads its CR, CN, CP and
-// (in normal mode) AARQ with the RTORQ, within Timeouts.Connect. A
-// connection that fails on the way is answered with the refusal or abort
-// of its layer (DR, RF with a CPR, AARE rejected, AB), logged and closed,
-// and Accept returns its error (an *AbortError, a *RefusedError for an
-// application context we do not serve, or an I/O error such as a timeout)
-// with a nil Incoming: a server calls Accept again. An error of the
-// listener itself is net.Listener.Accept's (or ctx's when it is done).
-// Handshakes are read one at a time, each bounded by Timeouts.Connect.
+// Accept waits for the next association request read: the accept loop
+// reads each connection's CR, CN, CP and (in normal mode) AARQ with the
+// RTORQ in a goroutine of its own, within Timeouts.Connect, and Accept
+// returns the requests in the order they are complete. A connection that
+// fails on the way is answered with the refusal or abort of its layer (DR,
+// RF with a CPR, AARE rejected, AB), logged and closed, and Accept returns
+// its error (an *AbortError, a *RefusedError for an application context
+// we do not serve, or an I/O error such as a timeout) with a nil Incoming:
+// a server calls Accept again. An error of the listener itself is
+// net.Listener.Accept's (one wrapping net.ErrClosed once the listener is
+// closed), or ctx's when it is done. ctx bounds the wait only: the
+// handshakes go on until they end or Close.
 func (l *Listener) Accept(ctx context.Context) (*Incoming, error) {
-	if tl, ok := l.ln.(*net.TCPListener); ok {
-		tl.SetDeadline(time.Time{})
-		stop := context.AfterFunc(ctx, func() { tl.SetDeadline(time.Unix(1, 0)) })
-		defer stop()
-	}
-	nc, err := l.ln.Accept()
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return accept(ctx, nc, l.cfg)
+	select {
+	case h := <-l.res:
+		return h.in, h.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-l.done:
+		return nil, l.err
+	}
 }
 
 // accept reads the association request on nc.

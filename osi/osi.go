@@ -212,6 +212,10 @@ type ListenConfig struct {
 	// and the initiator's (0: 1 and 3, PP's answer).
 	CheckpointSize int
 	WindowSize     int
+	// MaxHandshakes is the most association requests being read (CR ...
+	// RTORQ) or waiting for Accept at a time; a TCP connection beyond it
+	// is closed at once with a log line (0: 64).
+	MaxHandshakes int
 
 	Limits   Limits
 	Timeouts Timeouts
