@@ -2,6 +2,7 @@ package x400
 
 import (
 	"encoding/binary"
+	"errors"
 	"unsafe"
 
 	"mixerd/ber"
@@ -131,9 +132,96 @@ func addTeletex(b *ber.Builder, t ber.Tag, s string) {
 	b.End(m)
 }
 
+// explicit returns the single element inside the explicitly tagged e.
+func explicit(e *ber.Element) (ber.Element, error) {
+	r, err := e.Children()
+	if err != nil {
+		return ber.Element{}, err
+	}
+	c, err := r.Next()
+	if err != nil {
+		return ber.Element{}, err
+	}
+	if !r.Empty() {
+		// Tag.String allocates: only on the error path.
+		return ber.Element{}, r.End(e.Tag.String())
+	}
+	return c, nil
+}
+
 // Raw is an element kept as its encoding: an unknown component, an open
 // type (ANY / ABSTRACT-SYNTAX.&Type) the package does not decode, or a
 // value relayed byte for byte.
 type Raw []byte
 
 func (r Raw) encode(b *ber.Builder) { b.AddRaw(r) }
+
+// addKept writes raw, an element kept as its encoding, back into b. It
+// checks that raw is exactly one well-formed BER element (so that a bad
+// value can corrupt neither the output nor a SET being sorted), of tag want
+// unless want is the zero Tag, and constructed if constructed is set; if
+// not, it fails the builder with an error naming what and the reason, and
+// writes nothing. A definite-length element is written byte for byte; an
+// indefinite-length outer element is written with a definite length (its
+// contents unchanged), as DER and the sorting of SET and SET OF need.
+func addKept(b *ber.Builder, raw Raw, what string, want ber.Tag, constructed bool) {
+	r := ber.NewReader(raw, nil)
+	e, err := keptElement(&r, want, constructed)
+	if err != nil {
+		b.Fail(keptError("x400: ", what, err))
+		return
+	}
+	if !e.Indefinite {
+		b.AddRaw(raw)
+		return
+	}
+	m := b.Begin(e.Tag)
+	b.AddRaw(e.Content)
+	b.End(m)
+}
+
+// keptElement reads the one element of a kept encoding from r (a Reader
+// over the whole encoding, made by the caller so that the element's state
+// does not escape), with the checks of addKept; the error says what is
+// wrong.
+func keptElement(r *ber.Reader, want ber.Tag, constructed bool) (ber.Element, error) {
+	e, err := r.Next()
+	switch {
+	case err != nil:
+	case !r.Empty():
+		err = errors.New("bytes after the " + e.Tag.String() + " element")
+	case want != (ber.Tag{}) && e.Tag != want:
+		err = errors.New(e.Tag.String() + " instead of " + want.String())
+	case constructed && !e.Constructed:
+		err = errors.New(e.Tag.String() + " is primitive, a constructed encoding was expected")
+	}
+	return e, err
+}
+
+// keptError is the encoder's error for a kept encoding of the component
+// what that keptElement refuses; prefix starts the message.
+func keptError(prefix, what string, err error) error {
+	return errors.New(prefix + what + ": kept encoding is not one BER element: " + err.Error())
+}
+
+// seenSet records which components of a SET (or of a SEQUENCE read in any
+// order) a decoder has read, one bit each, to reject a component that
+// appears twice.
+type seenSet uint64
+
+// add records bit, the component called name read from e, or returns the
+// error for a second one.
+func (s *seenSet) add(e *ber.Element, bit uint, name string) error {
+	if *s&(1<<bit) != 0 {
+		return seenTwice(e, name)
+	}
+	*s |= 1 << bit
+	return nil
+}
+
+// has reports whether bit has been recorded.
+func (s seenSet) has(bit uint) bool { return s&(1<<bit) != 0 }
+
+func seenTwice(e *ber.Element, name string) error {
+	return ber.Annotate(e.Errorf("%s appears twice", e.Tag), name)
+}

@@ -536,8 +536,8 @@ func (h *Heading) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 	if err != nil {
 		return err
 	}
-	var seen uint32
-	thisIPM := false
+	var seen seenSet // bits 0 to 15: the context tags; 16: this-IPM
+	const bitThisIPM = 16
 	// The recipient and O/R descriptor lists share blocks, counted first.
 	var rb *ipmRecipientBlocks
 	if nr, nd := ipmCountRecipients(e.Content); nr+nd > 0 && nr+nd <= maxListPrealloc {
@@ -556,10 +556,9 @@ func (h *Heading) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 			return err
 		}
 		if c.Tag == ipmIdentifierTag {
-			if thisIPM {
-				return c.Errorf("duplicate this-IPM")
+			if err := seen.add(&c, bitThisIPM, "this-IPM"); err != nil {
+				return err
 			}
-			thisIPM = true
 			var names *ipmSlab[ORName]
 			if sp != nil {
 				names = &ipmSlab[ORName]{block: sp.names[0:1:1]}
@@ -574,15 +573,14 @@ func (h *Heading) decodeIn(e *ber.Element, sp *ipmHeadingSpare) error {
 			continue
 		}
 		n := c.Tag.Number
-		if seen&(1<<n) != 0 {
-			return c.Errorf("duplicate %s %s", headingNames[n], c.Tag)
+		if err := seen.add(&c, uint(n), headingNames[n]); err != nil {
+			return err
 		}
-		seen |= 1 << n
 		if err := h.decodeField(n, &c, sp, rb); err != nil {
 			return ber.Annotate(err, headingNames[n])
 		}
 	}
-	if !thisIPM {
+	if !seen.has(bitThisIPM) {
 		return ber.Annotate(e.Errorf("missing this-IPM"), "this-IPM")
 	}
 	return nil
@@ -819,7 +817,7 @@ func (id *IPMIdentifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error 
 	if err != nil {
 		return err
 	}
-	local := false
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -827,16 +825,15 @@ func (id *IPMIdentifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error 
 		}
 		switch c.Tag {
 		case ber.PrintableString:
-			if local {
-				return c.Errorf("duplicate user-relative-identifier")
+			if err := seen.add(&c, 0, "user-relative-identifier"); err != nil {
+				return err
 			}
-			local = true
 			if id.LocalID, err = printableStr(&c); err != nil {
 				return ber.Annotate(err, "user-relative-identifier")
 			}
 		case ipmORNameTag:
-			if id.User != nil {
-				return c.Errorf("duplicate user")
+			if err := seen.add(&c, 1, "user"); err != nil {
+				return err
 			}
 			id.User = names.next()
 			if err := id.User.decode(&c); err != nil {
@@ -846,7 +843,7 @@ func (id *IPMIdentifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error 
 			return c.Errorf("unexpected %s in IPMIdentifier", c.Tag)
 		}
 	}
-	if !local {
+	if !seen.has(0) {
 		return ber.Annotate(e.Errorf("missing user-relative-identifier"), "user-relative-identifier")
 	}
 	return nil
@@ -1000,42 +997,34 @@ func (d *ORDescriptor) decodeIn(e *ber.Element, names *ipmSlab[ORName]) error {
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
-		var bit uint8
 		switch c.Tag {
 		case ipmORNameTag:
-			bit = 1
-			if seen&bit == 0 {
+			if err = seen.add(&c, 0, "formal-name"); err == nil {
 				d.FormalName = names.next()
 				err = ber.Annotate(d.FormalName.decode(&c), "formal-name")
 			}
 		case ber.Context(0):
-			bit = 2
-			if seen&bit == 0 {
+			if err = seen.add(&c, 1, "free-form-name"); err == nil {
 				d.FreeFormName, err = ipmTeletex(&c)
 				err = ber.Annotate(err, "free-form-name")
 			}
 		case ber.Context(1):
-			bit = 4
-			if seen&bit == 0 {
+			if err = seen.add(&c, 2, "telephone-number"); err == nil {
 				d.TelephoneNumber, err = printableStr(&c)
 				err = ber.Annotate(err, "telephone-number")
 			}
 		default:
 			return c.Errorf("unexpected %s in ORDescriptor", c.Tag)
 		}
-		if seen&bit != 0 {
-			return c.Errorf("duplicate %s in ORDescriptor", c.Tag)
-		}
 		if err != nil {
 			return err
 		}
-		seen |= bit
 	}
 	return nil
 }
@@ -1148,7 +1137,7 @@ func (s *RecipientSpecifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) er
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1159,10 +1148,9 @@ func (s *RecipientSpecifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) er
 			continue
 		}
 		n := c.Tag.Number
-		if seen&(1<<n) != 0 {
-			return c.Errorf("duplicate %s", recipientSpecifierNames[n])
+		if err := seen.add(&c, uint(n), recipientSpecifierNames[n]); err != nil {
+			return err
 		}
-		seen |= 1 << n
 		switch n {
 		case 0:
 			err = s.Recipient.decodeIn(&c, names)
@@ -1180,7 +1168,7 @@ func (s *RecipientSpecifier) decodeIn(e *ber.Element, names *ipmSlab[ORName]) er
 			return ber.Annotate(err, recipientSpecifierNames[n])
 		}
 	}
-	if seen&1 == 0 {
+	if !seen.has(0) {
 		return ber.Annotate(e.Errorf("missing recipient"), "recipient")
 	}
 	return nil

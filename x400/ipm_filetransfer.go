@@ -145,6 +145,9 @@ type ftamSpare struct {
 	data         [1]External
 }
 
+// fileTransferNames are the components of FileTransferParameters, by tag.
+var fileTransferNames = [...]string{"related-stored-file", "contents-type", "environment", "compression", "file-attributes", "extensions"}
+
 // decodeParameters decodes x, sp.ft, using sp's room.
 func (x *FileTransferBodyPart) decodeParameters(e *ber.Element, sp *ftamSpare) error {
 	if e.Tag != ber.Sequence {
@@ -155,17 +158,20 @@ func (x *FileTransferBodyPart) decodeParameters(e *ber.Element, sp *ftamSpare) e
 	if err != nil {
 		return err
 	}
-	var seen uint32
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
 		if c.Tag.Class == ber.ClassContext && c.Tag.Number < 32 {
-			if seen&(1<<c.Tag.Number) != 0 {
-				return c.Errorf("duplicate %s in FileTransferParameters", c.Tag)
+			name := "FileTransferParameters"
+			if int(c.Tag.Number) < len(fileTransferNames) {
+				name = fileTransferNames[c.Tag.Number]
 			}
-			seen |= 1 << c.Tag.Number
+			if err := seen.add(&c, uint(c.Tag.Number), name); err != nil {
+				return err
+			}
 		}
 		switch c.Tag {
 		case ber.Context(1):
@@ -189,15 +195,8 @@ func (x *FileTransferBodyPart) decodeParameters(e *ber.Element, sp *ftamSpare) e
 // decodeContentsType reads [1] Contents-Type-Attribute (a CHOICE, so the
 // tag is explicit).
 func (x *FileTransferBodyPart) decodeContentsType(e *ber.Element) error {
-	r, err := e.Children()
+	c, err := explicit(e)
 	if err != nil {
-		return err
-	}
-	c, err := r.Next()
-	if err != nil {
-		return err
-	}
-	if err := r.End("contents-type"); err != nil {
 		return err
 	}
 	cr, err := c.Children()
@@ -330,14 +329,7 @@ func (x *FileTransferBodyPart) decodePathname(e *ber.Element, buf []string) erro
 // FTAM attribute CHOICE { no-value-available [0] NULL, actual-values ... };
 // ok is false for no-value-available.
 func ftamAttributeValue(e *ber.Element) (v ber.Element, ok bool, err error) {
-	r, err := e.Children()
-	if err != nil {
-		return v, false, err
-	}
-	if v, err = r.Next(); err != nil {
-		return v, false, err
-	}
-	if err := r.End("attribute"); err != nil {
+	if v, err = explicit(e); err != nil {
 		return v, false, err
 	}
 	if v.Tag == ber.Context(0) {

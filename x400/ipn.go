@@ -80,9 +80,9 @@ func (n *IPN) decodeIn(e *ber.Element, sp *ipnSpare) error {
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	const (
-		bSubject = 1 << iota
+		bSubject = iota
 		bOriginator
 		bIntended
 		bEITs
@@ -94,7 +94,7 @@ func (n *IPN) decodeIn(e *ber.Element, sp *ipnSpare) error {
 		if err != nil {
 			return err
 		}
-		var bit uint8
+		var bit uint
 		var name string
 		switch c.Tag {
 		case ipmIdentifierTag:
@@ -113,10 +113,9 @@ func (n *IPN) decodeIn(e *ber.Element, sp *ipnSpare) error {
 			n.Unknown = append(n.Unknown, Raw(c.Raw))
 			continue
 		}
-		if seen&bit != 0 {
-			return c.Errorf("duplicate %s", name)
+		if err := seen.add(&c, bit, name); err != nil {
+			return err
 		}
-		seen |= bit
 		switch bit {
 		case bSubject:
 			var names *ipmSlab[ORName]
@@ -154,25 +153,18 @@ func (n *IPN) decodeIn(e *ber.Element, sp *ipnSpare) error {
 			return ber.Annotate(err, name)
 		}
 	}
-	if seen&bSubject == 0 {
+	if !seen.has(bSubject) {
 		return ber.Annotate(e.Errorf("missing subject-ipm"), "subject-ipm")
 	}
-	if seen&bChoice == 0 {
+	if !seen.has(bChoice) {
 		return ber.Annotate(e.Errorf("missing choice [0]"), "choice")
 	}
 	return nil
 }
 
 func (n *IPN) decodeChoice(e *ber.Element, sp *ipnSpare) error {
-	r, err := e.Children()
+	c, err := explicit(e)
 	if err != nil {
-		return err
-	}
-	c, err := r.Next()
-	if err != nil {
-		return err
-	}
-	if err := r.End("choice"); err != nil {
 		return err
 	}
 	switch c.Tag {
@@ -311,7 +303,7 @@ func (x *NonReceiptFields) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -322,10 +314,9 @@ func (x *NonReceiptFields) decode(e *ber.Element) error {
 			continue
 		}
 		k := c.Tag.Number
-		if seen&(1<<k) != 0 {
-			return c.Errorf("duplicate %s", nonReceiptNames[k])
+		if err := seen.add(&c, uint(k), nonReceiptNames[k]); err != nil {
+			return err
 		}
-		seen |= 1 << k
 		switch k {
 		case 0:
 			var v int
@@ -352,7 +343,7 @@ func (x *NonReceiptFields) decode(e *ber.Element) error {
 			return ber.Annotate(err, nonReceiptNames[k])
 		}
 	}
-	if seen&1 == 0 {
+	if !seen.has(0) {
 		return ber.Annotate(e.Errorf("missing non-receipt-reason"), "non-receipt-reason")
 	}
 	return nil
@@ -416,7 +407,7 @@ func (x *ReceiptFields) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -427,10 +418,9 @@ func (x *ReceiptFields) decode(e *ber.Element) error {
 			continue
 		}
 		k := c.Tag.Number
-		if seen&(1<<k) != 0 {
-			return c.Errorf("duplicate %s", receiptNames[k])
+		if err := seen.add(&c, uint(k), receiptNames[k]); err != nil {
+			return err
 		}
-		seen |= 1 << k
 		switch k {
 		case 0:
 			x.ReceiptTime, err = c.UTCTime()
@@ -451,7 +441,7 @@ func (x *ReceiptFields) decode(e *ber.Element) error {
 			return ber.Annotate(err, receiptNames[k])
 		}
 	}
-	if seen&1 == 0 {
+	if !seen.has(0) {
 		return ber.Annotate(e.Errorf("missing receipt-time"), "receipt-time")
 	}
 	return nil

@@ -2,7 +2,6 @@ package x400
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -188,7 +187,7 @@ func (v NumericOrPrintable) encode(b *ber.Builder) {
 
 // decodeExplicit reads the CHOICE inside the explicit tag of e.
 func (v *NumericOrPrintable) decodeExplicit(e *ber.Element) error {
-	in, err := oraddrInner(e)
+	in, err := explicit(e)
 	if err != nil {
 		return err
 	}
@@ -600,7 +599,7 @@ func (n *ORName) decodeIn(e *ber.Element, spare *[]string) error {
 	if d, ok, err := r.Optional(ber.Context(0)); err != nil {
 		return err
 	} else if ok {
-		in, err := oraddrInner(&d)
+		in, err := explicit(&d)
 		if err != nil {
 			return ber.Annotate(err, "directory-name")
 		}
@@ -665,58 +664,57 @@ func (a *ORAddress) decodeStandard(e *ber.Element, spare *[]string) error {
 	if err != nil {
 		return err
 	}
-	var seen uint32
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
-		var bit uint32
+		var bit uint
 		var name string
 		switch c.Tag {
 		case ber.Application(1):
-			bit, name = 1<<0, "country-name"
+			bit, name = 0, "country-name"
 			err = a.Country.decodeExplicit(&c)
 			a.noteZero(a.Country.Value, AttrCountry)
 		case ber.Application(2):
-			bit, name = 1<<1, "administration-domain-name"
+			bit, name = 1, "administration-domain-name"
 			err = a.ADMD.decodeExplicit(&c)
 			a.noteZero(a.ADMD.Value, AttrADMD)
 		case ber.Context(0):
-			bit, name = 1<<2, "network-address"
+			bit, name = 2, "network-address"
 			a.NetworkAddress, err = numericStr(&c)
 			a.noteZero(a.NetworkAddress, AttrNetworkAddress)
 		case ber.Context(1):
-			bit, name = 1<<3, "terminal-identifier"
+			bit, name = 3, "terminal-identifier"
 			a.TerminalIdentifier, err = printableStr(&c)
 			a.noteZero(a.TerminalIdentifier, AttrTerminalIdentifier)
 		case ber.Context(2):
-			bit, name = 1<<4, "private-domain-name"
+			bit, name = 4, "private-domain-name"
 			err = a.PRMD.decodeExplicit(&c)
 			a.noteZero(a.PRMD.Value, AttrPRMD)
 		case ber.Context(3):
-			bit, name = 1<<5, "organization-name"
+			bit, name = 5, "organization-name"
 			a.Organization, err = printableStr(&c)
 			a.noteZero(a.Organization, AttrOrganization)
 		case ber.Context(4):
-			bit, name = 1<<6, "numeric-user-identifier"
+			bit, name = 6, "numeric-user-identifier"
 			a.NumericUserIdentifier, err = numericStr(&c)
 			a.noteZero(a.NumericUserIdentifier, AttrNumericUserIdentifier)
 		case ber.Context(5):
-			bit, name = 1<<7, "personal-name"
+			bit, name = 7, "personal-name"
 			var zl ORAttr
 			zl, err = a.PersonalName.decodeWith(&c, false)
 			a.ZeroLength |= zl
 		case ber.Context(6):
-			bit, name = 1<<8, "organizational-unit-names"
+			bit, name = 8, "organizational-unit-names"
 			a.OrganizationalUnits, err = oraddrDecodeStrings(&c, false, spare)
 		default:
 			return c.Errorf("unexpected %s in BuiltInStandardAttributes", c.Tag)
 		}
-		if seen&bit != 0 {
-			return ber.Annotate(c.Errorf("%s repeated", name), name)
+		if err := seen.add(&c, bit, name); err != nil {
+			return err
 		}
-		seen |= bit
 		if err != nil {
 			return ber.Annotate(err, name)
 		}
@@ -738,7 +736,7 @@ func (p *PersonalName) decodeWith(e *ber.Element, teletex bool) (ORAttr, error) 
 		return 0, err
 	}
 	var zl ORAttr
-	var seen ORAttr
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -746,33 +744,32 @@ func (p *PersonalName) decodeWith(e *ber.Element, teletex bool) (ORAttr, error) 
 		}
 		var dst *string
 		var bit ORAttr
-		var name string
 		switch c.Tag {
 		case ber.Context(0):
-			dst, bit, name = &p.Surname, AttrSurname, "surname"
+			dst, bit = &p.Surname, AttrSurname
 		case ber.Context(1):
-			dst, bit, name = &p.GivenName, AttrGivenName, "given-name"
+			dst, bit = &p.GivenName, AttrGivenName
 		case ber.Context(2):
-			dst, bit, name = &p.Initials, AttrInitials, "initials"
+			dst, bit = &p.Initials, AttrInitials
 		case ber.Context(3):
-			dst, bit, name = &p.GenerationQualifier, AttrGenerationQualifier, "generation-qualifier"
+			dst, bit = &p.GenerationQualifier, AttrGenerationQualifier
 		default:
 			return 0, c.Errorf("unexpected %s in PersonalName", c.Tag)
 		}
-		if seen&bit != 0 {
-			return 0, ber.Annotate(c.Errorf("%s repeated", name), name)
+		i := c.Tag.Number
+		if err := seen.add(&c, uint(i), oraddrPNNames[i]); err != nil {
+			return 0, err
 		}
-		seen |= bit
 		s, err := oraddrStr(&c, teletex)
 		if err != nil {
-			return 0, ber.Annotate(err, name)
+			return 0, ber.Annotate(err, oraddrPNNames[i])
 		}
 		*dst = s
 		if s == "" {
 			zl |= bit
 		}
 	}
-	if seen&AttrSurname == 0 {
+	if !seen.has(0) {
 		return 0, e.Errorf("PersonalName without surname")
 	}
 	return zl, nil
@@ -906,7 +903,7 @@ func (a *ORAddress) decodeExtensions(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen [extLast + 1]bool
+	var seen seenSet
 	for !r.Empty() {
 		x, err := r.Expect(ber.Sequence)
 		if err != nil {
@@ -931,7 +928,7 @@ func (a *ORAddress) decodeExtensions(e *ber.Element) error {
 		if err := xr.End("ExtensionAttribute"); err != nil {
 			return err
 		}
-		v, err := oraddrInner(&ve)
+		v, err := explicit(&ve)
 		if err != nil {
 			return ber.Annotate(err, "extension-attribute-value")
 		}
@@ -944,10 +941,9 @@ func (a *ORAddress) decodeExtensions(e *ber.Element) error {
 		}
 		t := int(typ)
 		name := oraddrExtNames[t]
-		if seen[t] {
-			return ber.Annotate(x.Errorf("extension attribute %s repeated", name), name)
+		if err := seen.add(&x, uint(t), name); err != nil {
+			return err
 		}
-		seen[t] = true
 		if err := a.decodeExtension(t, &v); err != nil {
 			return ber.Annotate(err, name)
 		}
@@ -1048,20 +1044,24 @@ func (p *PDSParameter) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seenP, seenT bool
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
-		switch {
-		case c.Tag == ber.PrintableString && !seenP:
-			seenP = true
+		switch c.Tag {
+		case ber.PrintableString:
+			if err := seen.add(&c, 0, "printable-string"); err != nil {
+				return err
+			}
 			if p.Printable, err = printableStr(&c); err != nil {
 				return ber.Annotate(err, "printable-string")
 			}
-		case c.Tag == ber.TeletexString && !seenT:
-			seenT = true
+		case ber.TeletexString:
+			if err := seen.add(&c, 1, "teletex-string"); err != nil {
+				return err
+			}
 			if p.Teletex, err = teletexStr(&c); err != nil {
 				return ber.Annotate(err, "teletex-string")
 			}
@@ -1081,20 +1081,24 @@ func (u *UnformattedPostalAddress) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seenP, seenT bool
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
-		switch {
-		case c.Tag == ber.Sequence && !seenP:
-			seenP = true
+		switch c.Tag {
+		case ber.Sequence:
+			if err := seen.add(&c, 0, "printable-address"); err != nil {
+				return err
+			}
 			if u.Lines, err = oraddrDecodeStrings(&c, false, nil); err != nil {
 				return ber.Annotate(err, "printable-address")
 			}
-		case c.Tag == ber.TeletexString && !seenT:
-			seenT = true
+		case ber.TeletexString:
+			if err := seen.add(&c, 1, "teletex-string"); err != nil {
+				return err
+			}
 			if u.Teletex, err = teletexStr(&c); err != nil {
 				return ber.Annotate(err, "teletex-string")
 			}
@@ -1149,15 +1153,17 @@ func (s *UniversalOrBMPString) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seenText, seenLang bool
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
 			return err
 		}
-		switch {
-		case (c.Tag == ber.BMPString || c.Tag == ber.UniversalString) && !seenText:
-			seenText = true
+		switch c.Tag {
+		case ber.BMPString, ber.UniversalString:
+			if err := seen.add(&c, 0, "character-encoding"); err != nil {
+				return err
+			}
 			b, err := c.Bytes()
 			if err != nil {
 				return ber.Annotate(err, "character-encoding")
@@ -1171,8 +1177,10 @@ func (s *UniversalOrBMPString) decode(e *ber.Element) error {
 			if err != nil {
 				return ber.Annotate(c.Errorf("%s: %v", c.Tag, err), "character-encoding")
 			}
-		case c.Tag == ber.PrintableString && !seenLang:
-			seenLang = true
+		case ber.PrintableString:
+			if err := seen.add(&c, 1, "iso-639-language-code"); err != nil {
+				return err
+			}
 			if s.Language, err = printableStr(&c); err != nil {
 				return ber.Annotate(err, "iso-639-language-code")
 			}
@@ -1180,7 +1188,7 @@ func (s *UniversalOrBMPString) decode(e *ber.Element) error {
 			return c.Errorf("unexpected %s in UniversalOrBMPString", c.Tag)
 		}
 	}
-	if !seenText {
+	if !seen.has(0) {
 		return e.Errorf("UniversalOrBMPString without character-encoding")
 	}
 	return nil
@@ -1195,7 +1203,7 @@ func (p *UniversalPersonalName) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen [4]bool
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1216,15 +1224,14 @@ func (p *UniversalPersonalName) decode(e *ber.Element) error {
 			return c.Errorf("unexpected %s in UniversalPersonalName", c.Tag)
 		}
 		name := oraddrPNNames[i]
-		if seen[i] {
-			return ber.Annotate(c.Errorf("%s repeated", name), name)
+		if err := seen.add(&c, uint(i), name); err != nil {
+			return err
 		}
-		seen[i] = true
 		if err := dst.decode(&c); err != nil {
 			return ber.Annotate(err, name)
 		}
 	}
-	if !seen[0] {
+	if !seen.has(0) {
 		return e.Errorf("UniversalPersonalName without surname")
 	}
 	return nil
@@ -1325,22 +1332,6 @@ func oraddrCheckTree(e *ber.Element) error {
 		}
 	}
 	return nil
-}
-
-// oraddrInner returns the single element inside the explicitly tagged e.
-func oraddrInner(e *ber.Element) (ber.Element, error) {
-	r, err := e.Children()
-	if err != nil {
-		return ber.Element{}, err
-	}
-	in, err := r.Next()
-	if err != nil {
-		return ber.Element{}, err
-	}
-	if !r.Empty() {
-		return ber.Element{}, r.End(e.Tag.String())
-	}
-	return in, nil
 }
 
 // ---------------------------------------------------------------------------
@@ -1706,18 +1697,9 @@ func oraddrAddNumeric(b *ber.Builder, t ber.Tag, s string) {
 // well-formed constructed element with tag want (any tag if want is zero).
 func oraddrAddDER(b *ber.Builder, raw []byte, what string, want ber.Tag) {
 	r := ber.NewReader(raw, nil)
-	e, err := r.Next()
-	switch {
-	case err != nil:
-	case !r.Empty():
-		err = errors.New("trailing bytes")
-	case !e.Constructed:
-		err = errors.New("not a constructed element")
-	case want != (ber.Tag{}) && e.Tag != want:
-		err = fmt.Errorf("%s instead of %s", e.Tag, want)
-	}
+	e, err := keptElement(&r, want, true)
 	if err != nil {
-		b.Fail(fmt.Errorf("x400: O/R address: %s: malformed kept encoding: %v", what, err))
+		b.Fail(keptError("x400: O/R address: ", what, err))
 		return
 	}
 	oraddrElemDER(b, &e)

@@ -328,20 +328,6 @@ func (rp *Report) encode(b *ber.Builder, t ber.Tag) {
 
 // Helpers shared by the P1 files.
 
-// p1Seen records which components of a SET have been read, to reject a
-// component that appears twice.
-type p1Seen uint32
-
-func (s *p1Seen) add(e *ber.Element, bit uint, name string) error {
-	if *s&(1<<bit) != 0 {
-		return ber.Annotate(e.Errorf("%s appears twice in the SET", e.Tag), name)
-	}
-	*s |= 1 << bit
-	return nil
-}
-
-func (s p1Seen) has(bit uint) bool { return s&(1<<bit) != 0 }
-
 // p1Missing is the error for a mandatory SET component that is absent.
 func p1Missing(e *ber.Element, name string) error {
 	return e.Errorf("%s: missing %s", e.Tag, name)
@@ -439,46 +425,6 @@ func p1Int(e *ber.Element, lo, hi int) (int, error) {
 		return 0, e.Errorf("%s: value %d out of range %d..%d", e.Tag, v, lo, hi)
 	}
 	return v, nil
-}
-
-// p1AddRaw writes an element kept as its encoding. It checks that raw is
-// exactly one well-formed element (so that a bad value cannot corrupt
-// the output or a SET being sorted) and turns an indefinite outer length
-// into a definite one, which SET and SET OF sorting require.
-func p1AddRaw(b *ber.Builder, raw Raw, what string) {
-	r := ber.NewReader(raw, nil)
-	e, err := r.Next()
-	if err == nil && !r.Empty() {
-		err = errors.New("more than one element")
-	}
-	if err != nil {
-		b.Fail(errors.New("x400: " + what + ": kept encoding is not one BER element: " + err.Error()))
-		return
-	}
-	if !e.Indefinite {
-		b.AddRaw(raw)
-		return
-	}
-	m := b.Begin(e.Tag)
-	b.AddRaw(e.Content)
-	b.End(m)
-}
-
-// p1Explicit reads the single element inside an explicitly tagged one.
-func p1Explicit(e *ber.Element) (ber.Element, error) {
-	r, err := e.Children()
-	if err != nil {
-		return ber.Element{}, err
-	}
-	c, err := r.Next()
-	if err != nil {
-		return ber.Element{}, err
-	}
-	if !r.Empty() {
-		// Tag.String allocates: only on the error path.
-		return ber.Element{}, r.End(e.Tag.String())
-	}
-	return c, nil
 }
 
 // p1Grow returns s with room for one more element. r is the reader of the

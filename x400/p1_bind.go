@@ -209,7 +209,7 @@ func p1DecodeBind(b []byte, lim *ber.Limits, what, nameName, credName string,
 	if err != nil {
 		return ber.Annotate(ber.Annotate(err, "authenticated"), what)
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !cr.Empty() {
 		c, err := cr.Next()
 		if err != nil {
@@ -227,7 +227,7 @@ func p1DecodeBind(b []byte, lim *ber.Limits, what, nameName, credName string,
 			if err := seen.add(&c, 1, credName); err != nil {
 				return ber.Annotate(ber.Annotate(err, "authenticated"), what)
 			}
-			v, err := p1Explicit(&c)
+			v, err := explicit(&c)
 			if err == nil {
 				err = cred.decode(&v)
 			}
@@ -272,7 +272,7 @@ func p1EncodeBind(b *ber.Builder, unauth bool, name string, cred *Credentials, s
 	if sc != nil {
 		s := b.Begin(ber.Context(2))
 		for _, l := range sc {
-			p1AddRaw(b, l, "security-context")
+			addKept(b, l, "security-context", ber.Tag{}, false)
 		}
 		b.EndSetOf(s)
 	}
@@ -303,7 +303,7 @@ func (c *Credentials) decode(e *ber.Element) error {
 func (c *Credentials) encode(b *ber.Builder) {
 	switch {
 	case c.Other != nil:
-		p1AddRaw(b, c.Other, "credentials")
+		addKept(b, c.Other, "credentials", ber.Tag{}, false)
 	case c.PasswordIA5:
 		p1AddString(b, p1TagIA5, c.Password, IsIA5String, "password", "IA5String")
 	default:

@@ -153,7 +153,7 @@ func (x *EncodedInformationTypes) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -231,7 +231,7 @@ func (x *EncodedInformationTypes) encode(b *ber.Builder, t ber.Tag) {
 		b.AddNamedBits(ber.Context(1), g3)
 	}
 	if x.Teletex != nil {
-		p1AddRaw(b, x.Teletex, "teletex non-basic parameters")
+		addKept(b, x.Teletex, "teletex non-basic parameters", ber.Tag{}, false)
 	}
 	if len(x.Extended) > 0 {
 		s := b.Begin(ber.Context(4))
@@ -402,7 +402,7 @@ type ProbeTransferEnvelope struct {
 	PerRecipientFields            []PerRecipientTransferFields
 }
 
-// Bits of the per-message SET components, for p1Seen.
+// Bits of the per-message SET components, for seenSet.
 const (
 	p1BitID = iota
 	p1BitOriginator
@@ -494,7 +494,7 @@ func (f *p1PerMessage) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -668,7 +668,7 @@ func (f *p1PerMessage) encode(b *ber.Builder, t ber.Tag) {
 	if len(*f.bilateral) > 0 {
 		s := b.Begin(ber.Context(1))
 		for _, r := range *f.bilateral {
-			p1AddRaw(b, r, "per-domain-bilateral-information")
+			addKept(b, r, "per-domain-bilateral-information", ber.Tag{}, false)
 		}
 		b.End(s)
 	}
@@ -706,7 +706,7 @@ func (rf *PerRecipientTransferFields) decodeIn(e *ber.Element, pool *p1Pool) err
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {

@@ -150,7 +150,7 @@ func (x *Extension) decode(e *ber.Element) error {
 	if c, ok, err := r.Optional(p1TagValue); err != nil {
 		return ber.Annotate(err, "value")
 	} else if ok {
-		v, err := p1Explicit(&c)
+		v, err := explicit(&c)
 		if err != nil {
 			return ber.Annotate(err, "value")
 		}
@@ -166,7 +166,7 @@ func p1IsNull(raw []byte) bool { return len(raw) == 2 && raw[0] == 0x05 && raw[1
 func (t *ExtensionType) decode(e *ber.Element) error {
 	el := *e
 	if e.Constructed {
-		v, err := p1Explicit(e)
+		v, err := explicit(e)
 		if err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (x *Extension) encode(b *ber.Builder) {
 	}
 	if x.Value != nil && !p1IsNull(x.Value) {
 		v := b.Begin(p1TagValue)
-		p1AddRaw(b, x.Value, "extension value")
+		addKept(b, x.Value, "extension value", ber.Tag{}, false)
 		b.End(v)
 	}
 	b.End(m)
@@ -698,24 +698,13 @@ func (n *ReportingMTAName) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.Expect(p1TagGDI)
-	if err != nil {
-		return ber.Annotate(err, "domain")
-	}
-	if err := n.Domain.decode(&c); err != nil {
-		return ber.Annotate(err, "domain")
-	}
-	c, err = r.Expect(p1TagIA5)
-	if err != nil {
-		return ber.Annotate(err, "mta-name")
-	}
-	if n.MTAName, err = ia5Str(&c); err != nil {
-		return ber.Annotate(err, "mta-name")
+	if err := p1DecodeDomainString(&r, &n.Domain, "domain", &n.MTAName, "mta-name"); err != nil {
+		return err
 	}
 	if c, ok, err := r.Optional(ber.Context(0)); err != nil {
 		return ber.Annotate(err, "mta-directory-name")
 	} else if ok {
-		v, err := p1Explicit(&c)
+		v, err := explicit(&c)
 		if err != nil {
 			return ber.Annotate(err, "mta-directory-name")
 		}
@@ -730,7 +719,7 @@ func (n *ReportingMTAName) encode(b *ber.Builder, t ber.Tag) {
 	p1AddString(b, p1TagIA5, n.MTAName, IsIA5String, "mta-name", "IA5String")
 	if n.DirectoryName != nil {
 		d := b.Begin(ber.Context(0))
-		p1AddRaw(b, n.DirectoryName, "mta-directory-name")
+		addKept(b, n.DirectoryName, "mta-directory-name", ber.Tag{}, false)
 		b.End(d)
 	}
 	b.End(m)

@@ -99,7 +99,7 @@ func (g *GlobalDomainIdentifier) decode(e *ber.Element) error {
 // PrintableString } (without the allocation of the error name that
 // NumericOrPrintable.decodeExplicit makes on every call).
 func p1DecodeExplicitNP(e *ber.Element, v *NumericOrPrintable) error {
-	in, err := p1Explicit(e)
+	in, err := explicit(e)
 	if err != nil {
 		return err
 	}
@@ -155,21 +155,34 @@ func (id *MTSIdentifier) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
+	if err := p1DecodeDomainString(&r, &id.GlobalDomainIdentifier, "global-domain-identifier", &id.LocalIdentifier, "local-identifier"); err != nil {
+		return err
+	}
+	return r.End("MTSIdentifier")
+}
+
+// p1DecodeDomainString reads from r the GlobalDomainIdentifier and the
+// IA5String that begin an MTSIdentifier (X.411 §8.5.1:
+// global-domain-identifier, local-identifier), an
+// InternalTraceInformationElement (§12.2.1.1.1: global-domain-identifier,
+// mta-name) and a ReportingMTAName (§8.3.1.2.1: domain, mta-name), into
+// gdi and s, annotating errors with the names gdiName and sName.
+func p1DecodeDomainString(r *ber.Reader, gdi *GlobalDomainIdentifier, gdiName string, s *string, sName string) error {
 	c, err := r.Expect(p1TagGDI)
 	if err != nil {
-		return ber.Annotate(err, "global-domain-identifier")
+		return ber.Annotate(err, gdiName)
 	}
-	if err := id.GlobalDomainIdentifier.decode(&c); err != nil {
-		return ber.Annotate(err, "global-domain-identifier")
+	if err := gdi.decode(&c); err != nil {
+		return ber.Annotate(err, gdiName)
 	}
 	c, err = r.Expect(p1TagIA5)
 	if err != nil {
-		return ber.Annotate(err, "local-identifier")
+		return ber.Annotate(err, sName)
 	}
-	if id.LocalIdentifier, err = ia5Str(&c); err != nil {
-		return ber.Annotate(err, "local-identifier")
+	if *s, err = ia5Str(&c); err != nil {
+		return ber.Annotate(err, sName)
 	}
-	return r.End("MTSIdentifier")
+	return nil
 }
 
 func (id *MTSIdentifier) encode(b *ber.Builder, t ber.Tag) {

@@ -152,7 +152,7 @@ func (env *ReportTransferEnvelope) decodeIn(e *ber.Element, pool *p1Pool) error 
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -219,7 +219,7 @@ func (rc *ReportTransferContent) decodeIn(e *ber.Element, pool *p1Pool) error {
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -342,7 +342,7 @@ func (rc *ReportTransferContent) encode(b *ber.Builder, t ber.Tag) {
 		b.AddPrimitive(ber.Context(1), rc.ReturnedContent)
 	}
 	if rc.AdditionalInformation != nil {
-		p1AddRaw(b, rc.AdditionalInformation, "additional-information")
+		addKept(b, rc.AdditionalInformation, "additional-information", ber.Tag{}, false)
 	}
 	rc.Extensions.encode(b, ber.Context(3))
 	if rc.AdditionalInformation != nil {
@@ -360,7 +360,7 @@ func (rf *PerRecipientReportTransferFields) decodeIn(e *ber.Element, pool *p1Poo
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -457,7 +457,7 @@ func (l *LastTraceInformation) decodeIn(e *ber.Element, pool *p1Pool) error {
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -484,7 +484,7 @@ func (l *LastTraceInformation) decodeIn(e *ber.Element, pool *p1Pool) error {
 			if err := seen.add(&c, 2, "report-type"); err != nil {
 				return err
 			}
-			v, err := p1Explicit(&c)
+			v, err := explicit(&c)
 			if err != nil {
 				return ber.Annotate(err, "report-type")
 			}
@@ -521,7 +521,7 @@ func (rt *ReportType) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	switch e.Tag {
 	case ber.Context(0):
 		d := new(DeliveryReport)

@@ -200,21 +200,10 @@ func (el *InternalTraceInformationElement) decode(e *ber.Element) error {
 	if err != nil {
 		return err
 	}
-	c, err := r.Expect(p1TagGDI)
-	if err != nil {
-		return ber.Annotate(err, "global-domain-identifier")
+	if err := p1DecodeDomainString(&r, &el.GlobalDomainIdentifier, "global-domain-identifier", &el.MTAName, "mta-name"); err != nil {
+		return err
 	}
-	if err := el.GlobalDomainIdentifier.decode(&c); err != nil {
-		return ber.Annotate(err, "global-domain-identifier")
-	}
-	c, err = r.Expect(p1TagIA5)
-	if err != nil {
-		return ber.Annotate(err, "mta-name")
-	}
-	if el.MTAName, err = ia5Str(&c); err != nil {
-		return ber.Annotate(err, "mta-name")
-	}
-	c, err = r.Expect(ber.Set)
+	c, err := r.Expect(ber.Set)
 	if err != nil {
 		return ber.Annotate(err, "mta-supplied-information")
 	}
@@ -243,7 +232,7 @@ func p1DecodeSupplied(e *ber.Element, arrival *time.Time, action *RoutingAction,
 	if err != nil {
 		return err
 	}
-	var seen p1Seen
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {

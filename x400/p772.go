@@ -756,7 +756,7 @@ func (m *MilitaryHeading) encodeValues(b *ber.Builder, enc *p772Encoded) error {
 		add(p772OriginatorPLAD)
 	}
 	if m.InformationLabels != nil {
-		p772AddRawElement(b, m.InformationLabels, ber.Sequence)
+		addKept(b, m.InformationLabels, "p772: security-information-labels", ber.Sequence, false)
 		add(p772InformationLabels)
 	}
 	return b.Err()
@@ -1040,27 +1040,12 @@ func p772AddTime(b *ber.Builder, tag ber.Tag, t time.Time) {
 	b.AddUTCTime(tag, t)
 }
 
-// p772AddRawElement writes a kept encoding, checking that it is one
-// element with tag t.
-func p772AddRawElement(b *ber.Builder, raw Raw, t ber.Tag) {
-	r := ber.NewReader(raw, nil)
-	e, err := r.Next()
-	if err == nil && (e.Tag != t || !r.Empty()) {
-		err = errors.New("x400: p772: kept value is not one " + t.String())
-	}
-	if err != nil {
-		b.Fail(err)
-		return
-	}
-	b.AddRaw(raw)
-}
-
 func (x *MessageType) decode(e *ber.Element) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1068,10 +1053,9 @@ func (x *MessageType) decode(e *ber.Element) error {
 		}
 		switch c.Tag {
 		case ber.Context(0):
-			if seen&1 != 0 {
-				return c.Errorf("type present twice")
+			if err := seen.add(&c, 0, "type"); err != nil {
+				return err
 			}
-			seen |= 1
 			v, err := c.Int()
 			if err != nil {
 				return ber.Annotate(err, "type")
@@ -1081,10 +1065,9 @@ func (x *MessageType) decode(e *ber.Element) error {
 			}
 			x.Type = TypeMessage(v)
 		case ber.Context(1):
-			if seen&2 != 0 {
-				return c.Errorf("identifier present twice")
+			if err := seen.add(&c, 1, "identifier"); err != nil {
+				return err
 			}
-			seen |= 2
 			if x.Identifier, err = p772MilitaryString(&c); err != nil {
 				return ber.Annotate(err, "identifier")
 			}
@@ -1092,7 +1075,7 @@ func (x *MessageType) decode(e *ber.Element) error {
 			return c.Errorf("unexpected %s in MessageType", c.Tag)
 		}
 	}
-	if seen&1 == 0 {
+	if !seen.has(0) {
 		return e.Errorf("MessageType without type")
 	}
 	return nil
@@ -1119,7 +1102,7 @@ func (x *DistributionCodes) decodeIn(e *ber.Element, free *[]string) error {
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1127,18 +1110,16 @@ func (x *DistributionCodes) decodeIn(e *ber.Element, free *[]string) error {
 		}
 		switch c.Tag {
 		case ber.Context(0):
-			if seen&1 != 0 {
-				return c.Errorf("sics present twice")
+			if err := seen.add(&c, 0, "sics"); err != nil {
+				return err
 			}
-			seen |= 1
 			if x.SICs, err = p772SICs(&c, free); err != nil {
 				return ber.Annotate(err, "sics")
 			}
 		case ber.Context(1):
-			if seen&2 != 0 {
-				return c.Errorf("dist-Extensions present twice")
+			if err := seen.add(&c, 1, "dist-Extensions"); err != nil {
+				return err
 			}
-			seen |= 2
 			if x.Extensions, err = p772DistExtensions(&c); err != nil {
 				return ber.Annotate(err, "dist-Extensions")
 			}
@@ -1227,7 +1208,7 @@ func (x *DistributionCodes) encode(b *ber.Builder, t ber.Tag) {
 			}
 			fm := b.Begin(ber.Sequence)
 			b.AddOID(ber.ObjectID, f.Type)
-			p772AddAnyElement(b, f.Value)
+			addKept(b, f.Value, "p772: dist-Extensions value", ber.Tag{}, false)
 			b.End(fm)
 		}
 		b.End(s)
@@ -1235,23 +1216,12 @@ func (x *DistributionCodes) encode(b *ber.Builder, t ber.Tag) {
 	b.EndSet(m)
 }
 
-// p772AddAnyElement writes a kept open-type value, checking that it is one
-// element.
-func p772AddAnyElement(b *ber.Builder, raw Raw) {
-	r := ber.NewReader(raw, nil)
-	if _, err := r.Next(); err != nil || !r.Empty() {
-		b.Fail(errors.New("x400: p772: kept value is not one element"))
-		return
-	}
-	b.AddRaw(raw)
-}
-
 func (x *OtherRecipient) decode(e *ber.Element) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1259,20 +1229,18 @@ func (x *OtherRecipient) decode(e *ber.Element) error {
 		}
 		switch c.Tag {
 		case ber.Context(0):
-			if seen&1 != 0 {
-				return c.Errorf("type present twice")
+			if err := seen.add(&c, 0, "type"); err != nil {
+				return err
 			}
-			seen |= 1
 			v, err := c.Int()
 			if err != nil {
 				return ber.Annotate(err, "type")
 			}
 			x.Type = OtherRecipientType(v)
 		case ber.Context(1):
-			if seen&2 != 0 {
-				return c.Errorf("designator present twice")
+			if err := seen.add(&c, 1, "designator"); err != nil {
+				return err
 			}
-			seen |= 2
 			if x.Designator, err = p772MilitaryString(&c); err != nil {
 				return ber.Annotate(err, "designator")
 			}
@@ -1280,7 +1248,7 @@ func (x *OtherRecipient) decode(e *ber.Element) error {
 			return c.Errorf("unexpected %s in OtherRecipientDesignator", c.Tag)
 		}
 	}
-	if seen != 3 {
+	if !seen.has(0) || !seen.has(1) {
 		return e.Errorf("OtherRecipientDesignator without type or designator")
 	}
 	return nil
@@ -1335,12 +1303,15 @@ func p772ORDescriptors(e *ber.Element, free *[]ORDescriptor, names *ipmSlab[ORNa
 	return out, nil
 }
 
+// addressListNames are the components of AddressListDesignator, by tag.
+var addressListNames = [...]string{"type", "listName", "notificationRequest", "replyRequest"}
+
 func (x *AddressListDesignator) decode(e *ber.Element) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -1349,11 +1320,9 @@ func (x *AddressListDesignator) decode(e *ber.Element) error {
 		if c.Tag.Class != ber.ClassContext || c.Tag.Number > 3 {
 			return c.Errorf("unexpected %s in AddressListDesignator", c.Tag)
 		}
-		bit := uint8(1) << c.Tag.Number
-		if seen&bit != 0 {
-			return c.Errorf("%s present twice in AddressListDesignator", c.Tag)
+		if err := seen.add(&c, uint(c.Tag.Number), addressListNames[c.Tag.Number]); err != nil {
+			return err
 		}
-		seen |= bit
 		switch c.Tag.Number {
 		case 0:
 			v, err := c.Int()
@@ -1382,7 +1351,7 @@ func (x *AddressListDesignator) decode(e *ber.Element) error {
 			}
 		}
 	}
-	if seen&3 != 3 {
+	if !seen.has(0) || !seen.has(1) {
 		return e.Errorf("AddressListDesignator without type or listName")
 	}
 	return nil
@@ -1481,7 +1450,7 @@ func (x *PilotInformation) encode(b *ber.Builder, t ber.Tag) {
 		b.End(s)
 	}
 	if x.Security != nil {
-		p772AddRawElement(b, x.Security, ber.Context(2))
+		addKept(b, x.Security, "p772: pilotSecurity", ber.Context(2), false)
 	}
 	if x.Handling != nil {
 		p772EncodeStrings(b, ber.Context(3), x.Handling)

@@ -135,12 +135,16 @@ func ParseACP127NotificationResponse(exts []IPMSExtension) (*ACP127NotificationR
 	return out, nil
 }
 
+// acp127ResponseNames are the components of Acp127NotificationResponse,
+// by tag.
+var acp127ResponseNames = [...]string{"acp127-notification-type", "receipt-time", "addressListIndicator", "acp127-recipient", "acp127-supp-info"}
+
 func (x *ACP127NotificationResponse) decode(e *ber.Element) error {
 	r, err := e.Children()
 	if err != nil {
 		return err
 	}
-	var seen uint8
+	var seen seenSet
 	for !r.Empty() {
 		c, err := r.Next()
 		if err != nil {
@@ -149,11 +153,9 @@ func (x *ACP127NotificationResponse) decode(e *ber.Element) error {
 		if c.Tag.Class != ber.ClassContext || c.Tag.Number > 4 {
 			return c.Errorf("unexpected %s in Acp127NotificationResponse", c.Tag)
 		}
-		bit := uint8(1) << c.Tag.Number
-		if seen&bit != 0 {
-			return c.Errorf("%s present twice in Acp127NotificationResponse", c.Tag)
+		if err := seen.add(&c, uint(c.Tag.Number), acp127ResponseNames[c.Tag.Number]); err != nil {
+			return err
 		}
-		seen |= bit
 		switch c.Tag.Number {
 		case 0:
 			if err := x.Type.decode(&c); err != nil {
@@ -177,7 +179,7 @@ func (x *ACP127NotificationResponse) decode(e *ber.Element) error {
 			}
 		}
 	}
-	if seen&3 != 3 {
+	if !seen.has(0) || !seen.has(1) {
 		return e.Errorf("Acp127NotificationResponse without acp127-notification-type or receipt-time")
 	}
 	return nil
