@@ -95,7 +95,8 @@ func TestBindRelease(t *testing.T) {
 			if !bytes.Equal(res, testBindResult) {
 				t.Errorf("bind result %x", res)
 			}
-			if a.Mode != c.mode || a.DialogueMode != c.dm || a.CheckpointSize != 1 || a.WindowSize != 3 || a.TPDUSize != 2048 || a.SessionVersion != 2 || a.Requirements != ourFUs {
+			// The listener's default takes the proposal up to 64 KiB.
+			if a.Mode != c.mode || a.DialogueMode != c.dm || a.CheckpointSize != 63 || a.WindowSize != 3 || a.TPDUSize != 2048 || a.SessionVersion != 2 || a.Requirements != ourFUs {
 				t.Errorf("initiator agreed %+v", a)
 			}
 			if err := a.Close(ctx); err != nil {
@@ -114,7 +115,7 @@ func TestBindRelease(t *testing.T) {
 			if c.mode == Mode1988Normal && string(in.CallingPSAP) != "pc" {
 				t.Errorf("calling PSAP %q", in.CallingPSAP)
 			}
-			if r.a.Mode != c.mode || r.a.CheckpointSize != 1 || r.a.Initiator {
+			if r.a.Mode != c.mode || r.a.CheckpointSize != 63 || r.a.Initiator {
 				t.Errorf("responder agreed %+v", r.a)
 			}
 			// Both ends report the contexts and the application context

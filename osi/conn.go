@@ -33,13 +33,30 @@ type conn struct {
 	localRef, peerRef uint16 // X.224 references (SRC-REF of our CR/CC and of the peer's)
 	seg               transport.Segmenter
 	reasm             *transport.Reassembler
-	rbuf              []byte // TPKT read buffer, reused
-	wbuf              []byte // write buffer, reused
+	rbuf              []byte         // TPKT read buffer, reused
+	wbuf              []byte         // write buffer (TPKTs), reused
+	sbuf              []byte         // TSDU encoding buffer of writeSPDUs, reused
+	spdus             []session.SPDU // SPDUs of the last TSDU read, reused
+
+	watched context.Context // the context watch covers, if any
+
+	// rt is the RTSE transfer state of the association (X.228 §7.3):
+	// activity, serial numbers, acknowledgements, refusal, turn request.
+	rt transferState
 
 	ctxACSE, ctxRTSE int  // presentation context ids of ACSE and RTSE (normal mode)
 	transportUp      bool // CC sent or received: ER/DR are the transport answers
 	sessionUp        bool // AC sent or received: AB is the session answer
 	closed           bool // the TCP connection is closed
+	// lost is set when the connection ended without a session-level
+	// end: an EOF or reset, a read or write timeout (not the caller's
+	// context), a transport disconnect (DR) from the peer. RTSE recovery
+	// may follow it (recover.go); an abort (AB, ER) or a protocol error
+	// never sets it.
+	lost bool
+	// onClose, when set, is called once when the connection is closed,
+	// with lost (the responder's recovery table follows it).
+	onClose func(lost bool)
 }
 
 func newConn(nc net.Conn, lg *slog.Logger, lim Limits, to Timeouts) *conn {
@@ -69,7 +86,29 @@ func (c *conn) arm(ctx context.Context, d time.Duration, read bool) func() bool 
 	} else {
 		c.nc.SetWriteDeadline(t)
 	}
-	return context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	if c.watched != nil && c.watched == ctx {
+		return watchedStop
+	}
+	return context.AfterFunc(ctx, c.interrupt)
+}
+
+// watchedStop is arm's stop function when watch already covers ctx.
+var watchedStop = func() bool { return true }
+
+// interrupt makes the I/O in progress fail at once.
+func (c *conn) interrupt() { c.nc.SetDeadline(time.Unix(1, 0)) }
+
+// watch makes a cancellation of ctx interrupt every read and write until
+// the returned function is called, so that arm need not register one per
+// TPKT (a transfer reads and writes thousands).
+func (c *conn) watch(ctx context.Context) func() {
+	stop := context.AfterFunc(ctx, c.interrupt)
+	prev := c.watched
+	c.watched = ctx
+	return func() {
+		stop()
+		c.watched = prev
+	}
 }
 
 // ioError turns an I/O error into what the caller gets: a deadline error
@@ -88,6 +127,7 @@ func (c *conn) write(ctx context.Context, b []byte) error {
 	stop := c.arm(ctx, c.to.Write, false)
 	defer stop()
 	if _, err := c.nc.Write(b); err != nil {
+		c.lost = ctx.Err() == nil
 		return ioError(ctx, "write", err)
 	}
 	return nil
@@ -109,16 +149,24 @@ func (c *conn) writeTPDU(ctx context.Context, t transport.TPDU) error {
 
 // writeSPDUs sends one TSDU made of spdus, in as many DT TPDUs as needed.
 func (c *conn) writeSPDUs(ctx context.Context, spdus ...session.SPDU) error {
-	tsdu, err := session.AppendTSDU(nil, spdus...)
+	tsdu, err := session.AppendTSDU(c.sbuf[:0], spdus...)
 	if err != nil {
 		return err
 	}
+	c.sbuf = tsdu
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		c.log.Debug("osi send", "layer", LayerSession, "spdu", spdus[len(spdus)-1].Kind.String(), "octets", len(tsdu))
+	}
+	return c.writeTSDU(ctx, tsdu)
+}
+
+// writeTSDU sends one encoded TSDU, in as many DT TPDUs as needed.
+func (c *conn) writeTSDU(ctx context.Context, tsdu []byte) error {
 	buf, err := c.seg.AppendTPKTs(c.wbuf[:0], tsdu)
 	if err != nil {
 		return err
 	}
 	c.wbuf = buf
-	c.log.Debug("osi send", "layer", LayerSession, "spdu", spdus[len(spdus)-1].Kind.String(), "octets", len(tsdu))
 	return c.write(ctx, buf)
 }
 
@@ -138,9 +186,11 @@ func (c *conn) readTPDU(ctx context.Context, d time.Duration) ([]byte, error) {
 			return nil, &AbortError{Layer: LayerTransport, Err: err}
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			c.lost = ctx.Err() == nil
 			c.close()
 			return nil, &AbortError{Layer: LayerTransport, Peer: true, Msg: "connection closed by peer", Err: err}
 		}
+		c.lost = ctx.Err() == nil
 		c.close()
 		return nil, ioError(ctx, "read", err)
 	}
@@ -185,6 +235,7 @@ func (c *conn) readTSDU(ctx context.Context, d time.Duration) ([]byte, error) {
 			}
 		case transport.TypeDR:
 			dr, err := transport.ParseDR(tpdu)
+			c.lost = true // a transport disconnect: the session provider's abort
 			c.close()
 			if err != nil {
 				return nil, &AbortError{Layer: LayerTransport, Peer: true, Err: err}
@@ -217,13 +268,14 @@ func (c *conn) transportError(ctx context.Context, err error, tpdu []byte) error
 }
 
 // readSPDUs reads one TSDU and decodes its SPDUs; a decoding error is
-// answered with the AB the codec gives.
+// answered with the AB the codec gives. The SPDUs, like the TSDU they
+// alias, are valid until the next read.
 func (c *conn) readSPDUs(ctx context.Context, d time.Duration) ([]session.SPDU, error) {
 	tsdu, err := c.readTSDU(ctx, d)
 	if err != nil {
 		return nil, err
 	}
-	spdus, err := session.DecodeTSDU(tsdu)
+	spdus, err := session.AppendDecodeTSDU(c.spdus[:0], tsdu)
 	if err != nil {
 		c.protocolError(ctx, LayerSession, err)
 		return nil, &AbortError{Layer: LayerSession, Err: err}
@@ -233,8 +285,11 @@ func (c *conn) readSPDUs(ctx context.Context, d time.Duration) ([]session.SPDU, 
 		c.protocolError(ctx, LayerSession, err)
 		return nil, &AbortError{Layer: LayerSession, Err: err}
 	}
-	for i := range spdus {
-		c.log.Debug("osi recv", "layer", LayerSession, "spdu", spdus[i].Kind.String())
+	c.spdus = spdus
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		for i := range spdus {
+			c.log.Debug("osi recv", "layer", LayerSession, "spdu", spdus[i].Kind.String())
+		}
 	}
 	return spdus, nil
 }
@@ -373,6 +428,9 @@ func (c *conn) close() {
 	if !c.closed {
 		c.closed = true
 		c.nc.Close()
+		if c.onClose != nil {
+			c.onClose(c.lost)
+		}
 	}
 }
 

@@ -58,11 +58,8 @@ type Association struct {
 	// tokens): the initiator starts with it (PP's token setting, all on the
 	// initiator's side).
 	turn bool
-	// serial is the session serial number of the next sync point (X.225
-	// §7.13): an activity start sets it to 1.
-	serial uint32
-	// activity counts the activities started, for their identifiers.
-	activity int
+	// rec is the RTSE recovery state (recover.go).
+	rec recovery
 }
 
 // Dial opens an association to cfg.Address and binds with bindArgument
@@ -72,6 +69,13 @@ type Association struct {
 // abort or a protocol error an *AbortError; a timeout keeps
 // os.ErrDeadlineExceeded in its chain.
 func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Association, bindResult []byte, err error) {
+	return dial(ctx, cfg, bindArgument, nil)
+}
+
+// dial is Dial; with resume set, it recovers the association of that
+// session connection (X.228 §7.8, recover.go): the RTORQ carries recover
+// instead of the bind, and the RTOAC must answer recover.
+func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse.SessionConnectionID) (a *Association, bindResult []byte, err error) {
 	to := cfg.Timeouts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, to.Connect)
 	defer cancel()
@@ -90,6 +94,7 @@ func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Associat
 	}()
 	a = &Association{c: c, Initiator: true, Mode: cfg.Mode, DialogueMode: cfg.DialogueMode,
 		LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr(), ctxMTSE: ctxMTSE, turn: true}
+	a.rec.cfg, a.rec.resume = cfg, resume
 
 	// Transport: CR / CC (X.224 §6.5, RFC 2126 §6.3).
 	tpduSize := cfg.TPDUSize
@@ -167,6 +172,7 @@ func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Associat
 	if err := c.writeSPDUs(ctx, cn); err != nil {
 		return nil, nil, err
 	}
+	a.rec.id = *cn.ConnID
 	spdus, err := c.readSPDUs(ctx, to.Read)
 	if err != nil {
 		return nil, nil, err
@@ -194,6 +200,9 @@ func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Associat
 		return nil, nil, &AbortError{Layer: LayerSession, Err: err}
 	}
 	c.sessionUp = true
+	if s.ConnID != nil {
+		a.rec.id.CalledRef = bytes.Clone(s.ConnID.CalledRef)
+	}
 	layer, res, err := a.takeCPA(s.UserData)
 	if err != nil {
 		var re *RefusedError
@@ -229,17 +238,24 @@ func (a *Association) appendCP(cfg DialConfig, bindArgument []byte) ([]byte, err
 		}
 		q.ApplicationProtocol = &p
 		q.ConnectionData.Open = bindArgument
+		if a.rec.resume != nil {
+			q.ConnectionData = rtse.ConnectionData{Recover: a.rec.resume}
+		}
 		x, err := rtse.AppendRTORQ(nil, q, rtse.TagX410Params)
 		if err != nil {
 			return nil, err
 		}
 		return presentation.AppendCP(nil, &presentation.CP{Mode: presentation.ModeX410, X410: x})
 	}
-	open, err := rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindInvoke, Value: bindArgument}})
-	if err != nil {
-		return nil, err
+	if a.rec.resume != nil {
+		q.ConnectionData.Recover = a.rec.resume // no bind on recovery
+	} else {
+		open, err := rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindInvoke, Value: bindArgument}})
+		if err != nil {
+			return nil, err
+		}
+		q.ConnectionData.Open = open
 	}
-	q.ConnectionData.Open = open
 	rq, err := rtse.Append(nil, &rtse.APDU{RTORQ: q})
 	if err != nil {
 		return nil, err
@@ -310,6 +326,9 @@ func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
 			return LayerRTSE, nil, err
 		}
 		a.CheckpointSize, a.WindowSize = ac.CheckpointSize, ac.WindowSize
+		if err := a.takeRecoverAC(&ac.ConnectionData); err != nil {
+			return LayerRTSE, nil, err
+		}
 		return "", ac.ConnectionData.Open, nil
 	}
 	if cpa.Mode != presentation.ModeNormal || cpa.Normal == nil {
@@ -350,6 +369,9 @@ func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
 		return LayerRTSE, nil, &rtse.Error{APDU: "RTSE-apdus", Reason: rtse.ProtocolError, Msg: "not an RTOAC in the AARE"}
 	}
 	a.CheckpointSize, a.WindowSize = ap.RTOAC.CheckpointSize, ap.RTOAC.WindowSize
+	if err := a.takeRecoverAC(&ap.RTOAC.ConnectionData); err != nil || a.rec.resume != nil {
+		return LayerRTSE, nil, err // a recovering RTOAC has no bind result
+	}
 	b, err := rose.Decode(ap.RTOAC.ConnectionData.Open)
 	if err != nil {
 		return LayerRTSE, nil, err

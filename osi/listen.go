@@ -26,7 +26,9 @@ import (
 // slow or silent peer delays no other: Accept returns the requests in the
 // order their handshakes end. At most maxHandshakes handshakes are in
 // progress or waiting for Accept at a time; a TCP connection beyond that is
-// closed at once, with a log line.
+// closed at once, with a log line. A request that recovers an association
+// (RTSE recovery, ListenConfig.Recovery, recover.go) never reaches Accept:
+// it goes to the association it names, or is refused.
 type Listener struct {
 	ln            net.Listener
 	cfg           ListenConfig
@@ -40,6 +42,7 @@ type Listener struct {
 	done   chan struct{}      // closed when the accept loop has stopped
 	err    error              // why the accept loop stopped (set before done is closed)
 	wg     sync.WaitGroup     // the accept loop and the handshakes
+	rec    *recoveryStore     // the associations that may be recovered (recover.go)
 }
 
 // handshake is what one connection's handshake gives Accept, or an error
@@ -48,6 +51,12 @@ type handshake struct {
 	in  *Incoming
 	err error
 }
+
+// defaultCheckpointSize is the largest RTSE checkpoint size (KiB) a
+// listener agrees to when ListenConfig.CheckpointSize does not say: the
+// initiator's proposal up to 64 KiB (PP proposes 63 and answers 1; a sync
+// point every KiB costs a round of MIP/MIA per KiB).
+const defaultCheckpointSize = 64
 
 // defaultMaxHandshakes bounds the handshakes in progress when
 // ListenConfig.MaxHandshakes does not.
@@ -75,6 +84,7 @@ func listenMax(addr string, cfg ListenConfig, n int) (*Listener, error) {
 	}
 	l := &Listener{ln: ln, cfg: cfg, log: lg, maxHandshakes: n,
 		sem: make(chan struct{}, n), res: make(chan handshake), done: make(chan struct{})}
+	l.rec = newRecoveryStore(listenRecovery(cfg), lg)
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.wg.Add(1)
 	go l.loop()
@@ -92,6 +102,7 @@ func (l *Listener) Close() error {
 	err := l.ln.Close()
 	l.cancel()
 	l.wg.Wait()
+	l.rec.close()
 	return err
 }
 
@@ -150,6 +161,13 @@ func (l *Listener) handshake(nc net.Conn) {
 		}
 		return
 	}
+	if in != nil && in.recoverID != nil {
+		l.recovering(in) // never to Accept: to its association, or refused
+		return
+	}
+	if in != nil {
+		in.rec = l.rec
+	}
 	select {
 	case l.res <- handshake{in, err}:
 	case <-l.ctx.Done():
@@ -188,6 +206,11 @@ type Incoming struct {
 	contexts []PresentationContext        // normal mode: the contexts accepted
 	ctxMTSE  int
 	answered bool
+	// recoverID is the SessionConnectionIdentifier of the RTORQ's
+	// connectionDataRQ recover (X.228 §7.8): this request recovers that
+	// connection's association (recover.go); nil when it opens one.
+	recoverID *rtse.SessionConnectionID
+	rec       *recoveryStore // the listener's recovery table
 }
 
 // Accept waits for the next association request read: the accept loop
@@ -375,6 +398,7 @@ func (in *Incoming) readX410(ctx context.Context, cp *presentation.CP) error {
 	in.Mode = in.c.mode
 	in.DialogueMode, in.CheckpointSize, in.WindowSize = q.DialogueMode, q.CheckpointSize, q.WindowSize
 	in.BindArgument = q.ConnectionData.Open
+	in.recoverID = q.ConnectionData.Recover // no bind on recovery
 	return nil
 }
 
@@ -441,6 +465,9 @@ func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) er
 	}
 	q := r.RTORQ
 	in.DialogueMode, in.CheckpointSize, in.WindowSize = q.DialogueMode, q.CheckpointSize, q.WindowSize
+	if in.recoverID = q.ConnectionData.Recover; in.recoverID != nil {
+		return nil // no bind on recovery (X.228 §7.8)
+	}
 	b, err := rose.Decode(q.ConnectionData.Open)
 	if err != nil {
 		return in.refuseCP(ctx, LayerRTSE, err)
@@ -580,7 +607,7 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	defer cancel()
 	cs, ws := in.cfg.CheckpointSize, in.cfg.WindowSize
 	if cs == 0 {
-		cs = 1
+		cs = defaultCheckpointSize
 	}
 	if ws == 0 {
 		ws = 3
@@ -647,6 +674,7 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	if in.Mode == Mode1988Normal {
 		a.ApplicationContext = acse.MTSTransfer
 	}
+	in.registerRecovery(a)
 	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
 		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
 	return a, nil

@@ -31,20 +31,53 @@
 // X.227 ABRT, X.228 RTAB), and a log line naming the peer, the layer and the
 // cause.
 //
-// Transfer (RT-TRANSFER, X.228 §7.3) works in 1988 normal mode for the side
-// that holds the turn (Transfer) and the side that receives (Receive): an
-// activity per APDU, minor synchronization points every checkpoint, the
-// activity end acknowledged only when the receiver confirms.
+// Transfer (RT-TRANSFER, X.228 §7.3) works in every mode (Transfer,
+// ReceiveTransfer / Receive): an activity per APDU, minor synchronization
+// points every checkpoint (the receiver acknowledges them as they come,
+// the sender waits when its window is full), the activity end
+// acknowledged only when the receiver confirms (Received.Confirm). In
+// normal mode each S-DATA is a TD-PPDU with an RTTR holding a piece of
+// the EXTERNAL of the APDU; in X.410-1984 mode it is a piece of the APDU
+// itself, as ISODE's RTS (and PP) sends it. The sender builds each TSDU in
+// a reused buffer and the receiver sizes its APDU buffer once from the
+// length the first piece announces, so a transfer allocates about one copy
+// of the APDU (the receiver's, handed to the caller). A receiver refuses
+// an APDU without ending the association (Received.Refuse, and an APDU
+// above Limits.MaxAPDU): an S-U-EXCEPTION-REPORT (ED), which the sender
+// answers with an S-ACTIVITY-INTERRUPT (reason "receiving ability
+// jeopardized") or S-ACTIVITY-DISCARD and its acknowledgement; the
+// sender's Transfer returns a *TransferRefusedError. In two-way alternate
+// dialogue mode the turn moves (X.228 §7.4, §7.5): GiveTurn
+// (S-CONTROL-GIVE, GTC/GTA), PleaseTurn (S-TOKEN-PLEASE of the data token
+// with the RTTP), ErrTurnGiven and ErrTurnRequested from ReceiveTransfer,
+// TurnRequested; Close takes the turn back for the initiator's release.
+// In monologue the turn stays with the initiator. A listener agrees to the
+// initiator's checkpoint size up to 64 KiB unless ListenConfig says less.
 //
-// Not done yet: transfer in X.410-1984 mode; passing the turn in
-// two-way-alternate dialogue mode (RT-TURN-GIVE / RT-TURN-PLEASE: only the
-// initiator transfers); refusing a transfer other than by an abort (the
-// S-U-EXCEPTION-REPORT and activity interrupt / discard by the receiver);
-// RTSE recovery (connectionData recover, activity resume); the session TSDU
-// maximum size (segmenting, X.225 §6.3.9) is never proposed, so SSDUs are
-// sent whole; connect data overflow (CDO/OA) is not supported (the CP must
-// fit the 10240 octets of the Extended User Data parameter, and the 512 of
-// the User Data parameter with a version 1 peer).
+// RTSE recovery (X.228 §7.8, recover.go; off unless DialConfig.Recovery
+// and ListenConfig.Recovery turn it on): when the connection under an
+// association is lost in the middle of a transfer (EOF, reset, timeout,
+// transport disconnect; not an abort), the initiator dials again with the
+// same DialConfig and an RTORQ whose connectionDataRQ is recover (the
+// SessionConnectionIdentifier of the connection lost, no bind), the
+// listener hands that connection to the association it names (matched by
+// identifier and the initiator's IP address; never to Accept; an unknown
+// one is refused with an RTORJ), which answers with connectionDataAC
+// recover; the sender then resumes the activity (S-ACTIVITY-RESUME, the
+// AR of X.225 §8.3.30 with its Linking Information) from the last minor
+// sync point the receiver acknowledged, and the receiver completes it, or,
+// if it had already confirmed it, acknowledges its end again without
+// returning the APDU twice. The Association value stays the same. Only
+// transfers from the initiator to the responder are recovered, as only
+// the initiator re-establishes (X.228 §7.8). A peer that cannot recover
+// (PP refuses the recovering connection) leaves the transfer failed as
+// without recovery.
+//
+// Not done yet: the session TSDU maximum size (segmenting, X.225 §6.3.9)
+// is never proposed, so SSDUs are sent whole; connect data overflow
+// (CDO/OA) is not supported (the CP must fit the 10240 octets of the
+// Extended User Data parameter, and the 512 of the User Data parameter
+// with a version 1 peer).
 package osi
 
 import (
@@ -198,6 +231,11 @@ type DialConfig struct {
 	// two from 128 to 8192 (0: 2048, as PP).
 	TPDUSize int
 
+	// Recovery turns RTSE recovery on (Attempts > 0): a transfer whose
+	// connection is lost re-establishes it and resumes (see
+	// RecoveryConfig). Off by default.
+	Recovery RecoveryConfig
+
 	Limits   Limits
 	Timeouts Timeouts
 	Logger   *slog.Logger // nil: slog.Default()
@@ -207,15 +245,21 @@ type DialConfig struct {
 type ListenConfig struct {
 	// TPDUSize is the largest TPDU size accepted in a CR (0: 8192).
 	TPDUSize int
-	// CheckpointSize and WindowSize are the largest RTSE checkpoint and
-	// window sizes accepted; the RTOAC answers with the smaller of these
-	// and the initiator's (0: 1 and 3, PP's answer).
+	// CheckpointSize and WindowSize are the largest RTSE checkpoint (in
+	// KiB) and window sizes accepted; the RTOAC answers with the smaller
+	// of these and the initiator's (0: 64 and 3, so that PP's proposal of
+	// 63 is taken; PP itself answers 1, which ListenConfig{CheckpointSize:
+	// 1} reproduces).
 	CheckpointSize int
 	WindowSize     int
 	// MaxHandshakes is the most association requests being read (CR ...
 	// RTORQ) or waiting for Accept at a time; a TCP connection beyond it
 	// is closed at once with a log line (0: 64).
 	MaxHandshakes int
+	// Recovery turns RTSE recovery on (Timeout > 0): an association whose
+	// connection is lost waits that long for its initiator to recover it
+	// (see RecoveryConfig). Off by default.
+	Recovery RecoveryConfig
 
 	Limits   Limits
 	Timeouts Timeouts

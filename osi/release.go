@@ -20,9 +20,14 @@ import (
 // X.410-1984 mode a FN and a DN without user data. It then sends a DR
 // (RFC 1006, as PP does) and closes the TCP connection.
 //
-// The other side cannot release (X.228 §7.1: in monologue only the
-// initiator releases): Close waits for the peer's FN, answers it with a DN
-// (and RLRE) and closes. Any other PDU, or ctx's deadline, aborts.
+// Only the initiator releases (X.228 §7.1), and only with the turn. In
+// two-way alternate dialogue mode an initiator without the turn asks for
+// it first (refusing, with ExceptionJeopardized, the transfers the peer
+// still makes), and a responder that holds it gives it back. The
+// responder's Close then waits for the peer's FN, answers it with a DN
+// (and RLRE) and closes. Any other PDU, or ctx's deadline, aborts. An
+// APDU received but neither confirmed nor refused is refused first
+// (ExceptionJeopardized: the sender keeps it).
 func (a *Association) Close(ctx context.Context) error {
 	if a.released {
 		return nil
@@ -31,6 +36,23 @@ func (a *Association) Close(ctx context.Context) error {
 	defer c.close()
 	ctx, cancel := context.WithTimeout(ctx, c.to.Release)
 	defer cancel()
+	if r := c.rt.pending; r != nil {
+		// Neither confirmed nor refused: the sender keeps it.
+		if err := r.Refuse(ExceptionJeopardized); err != nil {
+			return err
+		}
+	}
+	if !a.Initiator && a.turn {
+		// Two-way alternate: the initiator needs the turn to release.
+		if err := a.GiveTurn(ctx); err != nil {
+			return err
+		}
+	}
+	if a.Initiator && !a.turn {
+		if err := a.takeTurn(ctx); err != nil {
+			return err
+		}
+	}
 	if !a.turn {
 		for {
 			spdus, err := c.readSPDUs(ctx, c.to.Release)

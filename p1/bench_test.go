@@ -36,9 +36,7 @@ import (
 // benchSizes are the sizes of the whole MTS-APDU encoding, in decimal
 // units as the MB/s column. With the default DialConfig no checkpointing
 // is proposed, so the whole APDU travels in one RTTR, one P-DATA and one
-// TSDU, which the responder's default Limits.MaxTSDU (1 MiB) bounds: an
-// APDU of 1 MiB (1,048,576 octets) is aborted by the responder (the
-// transport reassembly goes over the limit).
+// TSDU (the default Limits.MaxTSDU follows MaxAPDU, 64 MiB, plus 64 KiB).
 var benchSizes = []struct {
 	name string
 	size int
@@ -56,7 +54,7 @@ func (s *discardSink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byt
 }
 
 // fsyncSink stores each APDU in its own file in dir, durably, as the
-// spool of `mixerd listen` does (cmd/mixerd/listen.go, writeDurable).
+// spool of `mixerd listen` does (cmd/mixerd/listen.go, writeSpool).
 type fsyncSink struct {
 	dir string
 	n   atomic.Int64
@@ -219,11 +217,11 @@ func BenchmarkTransfer(b *testing.B) {
 		b.Run(sz.name+"/spool-fsync", func(b *testing.B) {
 			benchTransfer(b, sz.size, &fsyncSink{dir: b.TempDir()}, 0)
 		})
-		// The initiator proposes PP's checkpoint size, 63 KiB; the
-		// responder's default ListenConfig agrees to at most 1 KiB (PP's
-		// answer), so there is a minor synchronization point every 1024
-		// octets, confirmed within the window of 3. The size agreed is
-		// reported as ckpt-KiB.
+		// The initiator proposes PP's checkpoint size, 63 KiB, which the
+		// responder's default ListenConfig accepts (up to 64 KiB; PP's
+		// own responder answers 1 KiB): a minor synchronization point
+		// every 63 KiB, confirmed within the window of 3. The size
+		// agreed is reported as ckpt-KiB.
 		b.Run(sz.name+"/checkpoint", func(b *testing.B) {
 			benchTransfer(b, sz.size, &discardSink{}, 63)
 		})

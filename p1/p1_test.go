@@ -47,6 +47,12 @@ func (s *fakeSink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, 
 	return nil
 }
 
+func (s *fakeSink) setErr(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.err = err
+}
+
 func (s *fakeSink) received() ([][]byte, []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,11 +212,19 @@ func marshal(t *testing.T, a *x400.MTSAPDU) []byte {
 }
 
 func TestTransferDelivered(t *testing.T) {
-	for _, dm := range []osiDM{osi.Monologue, osi.TwoWayAlternate} {
+	type variant struct {
+		mode osi.Mode
+		dm   osiDM
+	}
+	for _, v := range []variant{
+		{osi.Mode1988Normal, osi.Monologue}, {osi.Mode1988Normal, osi.TwoWayAlternate},
+		{osi.Mode1988X410, osi.Monologue}, {osi.Mode1988X410, osi.TwoWayAlternate},
+		{osi.Mode1984, osi.Monologue},
+	} {
 		sink := &fakeSink{}
 		addr := start(t, &ServerConfig{Peers: peersA()}, sink)
 		dc := dialConfig(addr, "mta-a", "secret-a")
-		dc.DialogueMode = dm
+		dc.Mode, dc.DialogueMode = v.mode, v.dm
 		c, _, err := Bind(ctx(t), dc)
 		if err != nil {
 			t.Fatal(err)
@@ -240,6 +254,45 @@ func TestTransferDelivered(t *testing.T) {
 	}
 }
 
+// TestTransferTurn: in two-way alternate mode the initiator gives the turn
+// between transfers; the server, having nothing to send on an incoming
+// association, gives it back, and the initiator transfers again.
+func TestTransferTurn(t *testing.T) {
+	for _, mode := range []osi.Mode{osi.Mode1988Normal, osi.Mode1988X410} {
+		sink := &fakeSink{}
+		addr := start(t, &ServerConfig{Peers: peersA()}, sink)
+		dc := dialConfig(addr, "mta-a", "secret-a")
+		dc.Mode, dc.DialogueMode = mode, osi.TwoWayAlternate
+		c, _, err := Bind(ctx(t), dc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := marshal(t, x400.SampleMessage())
+		if err := c.Transfer(ctx(t), msg); err != nil {
+			t.Fatal(err)
+		}
+		a := c.Association()
+		if err := a.GiveTurn(ctx(t)); err != nil {
+			t.Fatalf("%v: give turn: %v", mode, err)
+		}
+		if _, err := a.ReceiveTransfer(ctx(t)); !errors.Is(err, osi.ErrTurnGiven) {
+			t.Fatalf("%v: waiting for the turn back: %v, want ErrTurnGiven", mode, err)
+		}
+		if !a.HasTurn() {
+			t.Fatalf("%v: turn not back", mode)
+		}
+		if err := c.Transfer(ctx(t), msg); err != nil {
+			t.Fatalf("%v: transfer after the turn came back: %v", mode, err)
+		}
+		if err := c.Close(ctx(t)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := sink.received(); len(got) != 2 {
+			t.Errorf("%v: sink has %d APDUs, want 2", mode, len(got))
+		}
+	}
+}
+
 func TestTransferSinkError(t *testing.T) {
 	sink := &fakeSink{err: errors.New("disk full")}
 	addr := start(t, &ServerConfig{Peers: peersA()}, sink)
@@ -247,16 +300,36 @@ func TestTransferSinkError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Transfer(ctx(t), marshal(t, x400.SampleMessage()))
+	msg := marshal(t, x400.SampleMessage())
+	err = c.Transfer(ctx(t), msg)
 	if err == nil {
 		t.Fatal("transfer confirmed although the sink refused it")
 	}
-	var ae *osi.AbortError
-	if !errors.As(err, &ae) || !ae.Peer {
-		t.Errorf("error %v (%T), want a peer abort", err, err)
-	}
+	wantRefused(t, err, osi.ExceptionJeopardized)
 	if got, _ := sink.received(); len(got) != 0 {
 		t.Errorf("sink has %d APDUs", len(got))
+	}
+	// The association goes on: once the sink works again, the same APDU
+	// is taken on it.
+	sink.setErr(nil)
+	if err := c.Transfer(ctx(t), msg); err != nil {
+		t.Fatalf("transfer after the refusal: %v", err)
+	}
+	if got, _ := sink.received(); len(got) != 1 || !bytes.Equal(got[0], msg) {
+		t.Errorf("sink has %d APDUs, want the one sent again", len(got))
+	}
+	if err := c.Close(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantRefused checks that err is the receiver's refusal of a transfer with
+// reason, which leaves the association usable.
+func wantRefused(t *testing.T, err error, reason osi.ExceptionReason) {
+	t.Helper()
+	var re *osi.TransferRefusedError
+	if !errors.As(err, &re) || re.Reason != reason {
+		t.Fatalf("transfer: %v (%T), want a refusal with reason %d", err, err, reason)
 	}
 }
 
@@ -283,14 +356,18 @@ func TestTransferMalformed(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = cl.Transfer(ctx(t), c.apdu)
-			var ae *osi.AbortError
-			if !errors.As(err, &ae) || !ae.Peer {
-				t.Fatalf("transfer: %v (%T), want a peer abort", err, err)
-			}
+			wantRefused(t, err, osi.ExceptionLocalError)
 			if got, _ := sink.received(); len(got) != 0 {
 				t.Errorf("sink has %d APDUs", len(got))
 			}
 			waitLog(t, &logs, "p1 APDU refused")
+			// The refusal leaves the association up for the next APDU.
+			if err := cl.Transfer(ctx(t), msg); err != nil {
+				t.Fatalf("transfer after the refusal: %v", err)
+			}
+			if err := cl.Close(ctx(t)); err != nil {
+				t.Fatal(err)
+			}
 		})
 	}
 }
@@ -316,7 +393,8 @@ func (l *logBuffer) String() string {
 }
 
 // TestTransferCriticalExtension: an APDU with a per-message extension
-// critical for transfer that we do not know is refused (abort), logged, and
+// critical for transfer that we do not know is refused (an exception
+// report: the association stays up), logged, and
 // never handed to the sink.
 func TestTransferCriticalExtension(t *testing.T) {
 	crit := x400.Extension{Type: x400.ExtensionType{Standard: 201}, Critical: x400.CriticalForTransfer, Value: x400.Raw{0x05, 0x00}}
@@ -334,10 +412,7 @@ func TestTransferCriticalExtension(t *testing.T) {
 				t.Fatal(err)
 			}
 			err = c.Transfer(ctx(t), marshal(t, a))
-			var ae *osi.AbortError
-			if !errors.As(err, &ae) || !ae.Peer {
-				t.Fatalf("transfer: %v (%T), want a peer abort", err, err)
-			}
+			wantRefused(t, err, osi.ExceptionLocalError)
 			if got, _ := sink.received(); len(got) != 0 {
 				t.Errorf("sink has %d APDUs", len(got))
 			}

@@ -241,23 +241,23 @@ func (s *server) check(in *osi.Incoming, active int64) (arg *x400.MTABindArgumen
 
 // receive takes the APDUs of a until it is released or fails.
 func (s *server) receive(ctx context.Context, a *osi.Association, from string, log *slog.Logger) {
-	if a.Mode != osi.Mode1988Normal {
-		// osi cannot receive in X.410-1984 mode yet: wait for the
-		// release; a transfer instead is aborted (the sender keeps it).
-		if err := a.Close(ctx); err != nil {
-			log.Warn("p1 association ended (no transfer in X.410-1984 mode yet)", "err", err)
-			return
-		}
-		log.Info("p1 association released")
-		return
-	}
 	for {
-		raw, confirm, err := a.Receive(ctx)
-		if errors.Is(err, osi.ErrReleased) {
+		r, err := a.ReceiveTransfer(ctx)
+		switch {
+		case errors.Is(err, osi.ErrReleased):
 			log.Info("p1 association released")
 			return
-		}
-		if err != nil {
+		case errors.Is(err, osi.ErrTurnGiven):
+			// Two-way alternate: the initiator gave us the turn. We have
+			// nothing of our own to send on an incoming association (the
+			// queue sends on associations it opens), so give it back and
+			// go on receiving.
+			if err := a.GiveTurn(ctx); err != nil {
+				log.Warn("p1 association ended while giving the turn back", "err", err)
+				return
+			}
+			continue
+		case err != nil:
 			var ae *osi.AbortError
 			if !errors.As(err, &ae) {
 				abort(a, rtse.LocalSystemProblem)
@@ -265,23 +265,35 @@ func (s *server) receive(ctx context.Context, a *osi.Association, from string, l
 			log.Warn("p1 association ended", "err", err)
 			return
 		}
+		raw := r.APDU
 		apdu, err := x400.DecodeMTSAPDU(raw, nil)
 		if err == nil {
 			err = checkAPDU(apdu)
 		}
 		if err != nil {
+			// Refused, not aborted: the sender keeps the APDU and the
+			// association goes on for the next one.
 			log.Warn("p1 APDU refused", "octets", len(raw), "err", err)
-			abort(a, permanent(a.Mode))
-			return
+			if err := r.Refuse(osi.ExceptionLocalError); err != nil {
+				log.Warn("p1 association ended while refusing an APDU", "err", err)
+				return
+			}
+			continue
 		}
 		if err := s.sink.Deliver(ctx, apdu, raw, from); err != nil {
 			log.Warn("p1 APDU not stored, refused", "kind", Kind(apdu), "octets", len(raw), "err", err)
-			abort(a, rtse.TemporaryProblem)
-			return
+			if err := r.Refuse(osi.ExceptionJeopardized); err != nil {
+				log.Warn("p1 association ended while refusing an APDU", "err", err)
+				return
+			}
+			continue
 		}
-		if err := confirm(); err != nil {
-			// Stored but not confirmed: the sender will send it again
-			// (duplicates are the sink's to detect by MTS identifier).
+		if err := r.Confirm(); err != nil {
+			// Stored but not confirmed, and the association cannot be
+			// recovered (a recoverable loss is not an error: the
+			// confirmation then goes on the recovered connection): the
+			// sender will send it again (duplicates are the sink's to
+			// detect by MTS identifier).
 			log.Warn("p1 APDU stored but confirmation failed", "kind", Kind(apdu), "err", err)
 			return
 		}

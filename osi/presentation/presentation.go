@@ -342,6 +342,93 @@ func readPDV(r *ber.Reader, pdu string) (PDV, error) {
 	return p, nil
 }
 
+// DecodeOnePDV decodes a User-data that must be fully encoded with
+// exactly one PDV-list, as the TD-PPDU of every S-DATA of an RTSE
+// transfer is (X.226 §8.2, X.228 §7.3). It is DecodeUserData without its
+// allocations: the PDV is returned by value and its Value aliases b.
+func DecodeOnePDV(b []byte) (PDV, error) {
+	const pdu = "User-data"
+	r := ber.NewReader(b, nil)
+	e, err := r.Expect(tagFully)
+	if err != nil {
+		return PDV{}, wrap(pdu, "fully-encoded-data", UnrecognizedPPDUParameter, err)
+	}
+	if err := r.End(pdu); err != nil {
+		return PDV{}, wrap(pdu, "", UnexpectedPPDUParameter, err)
+	}
+	c, err := e.Children()
+	if err != nil {
+		return PDV{}, wrap(pdu, "fully-encoded-data", InvalidPPDUParameterValue, err)
+	}
+	p, err := readPDV(&c, pdu)
+	if err != nil {
+		return PDV{}, err
+	}
+	if !c.Empty() {
+		return PDV{}, fail(pdu, "fully-encoded-data", c.Offset(), InvalidPPDUParameterValue, "more than one PDV-list")
+	}
+	return p, nil
+}
+
+// AppendOnePDVHeader appends the encoding of a fully encoded User-data
+// with one PDV-list of context id whose single-ASN1-type value is n
+// octets long, up to that value: the caller appends the n octets, which
+// must be one BER element (X.226 §8.2). With the value, the result is
+// what AppendUserData(dst, Fully(id, value)) writes.
+func AppendOnePDVHeader(dst []byte, id, n int) []byte {
+	var idb [10]byte
+	ib := appendInt(idb[:0], int64(id))
+	v := 1 + lenLen(n) + n                 // [0] value
+	l := 1 + lenLen(len(ib)) + len(ib) + v // PDV-list contents
+	dst = appendDefLen(append(dst, 0x61), 1+lenLen(l)+l)
+	dst = appendDefLen(append(dst, 0x30), l)
+	dst = append(appendDefLen(append(dst, 0x02), len(ib)), ib...)
+	return appendDefLen(append(dst, 0xa0), n)
+}
+
+// appendInt appends the contents octets of a BER INTEGER v (X.690
+// §8.3: the shortest two's complement form).
+func appendInt(dst []byte, v int64) []byte {
+	n := 1
+	for w := v; w > 127 || w < -128; w >>= 8 {
+		n++
+	}
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, byte(v>>(8*i)))
+	}
+	return dst
+}
+
+// lenLen is the number of octets of the BER definite length n.
+func lenLen(n int) int {
+	switch {
+	case n < 0x80:
+		return 1
+	case n <= 0xff:
+		return 2
+	case n <= 0xffff:
+		return 3
+	case n <= 0xffffff:
+		return 4
+	}
+	return 5
+}
+
+// appendDefLen appends the BER definite length n in its shortest form.
+func appendDefLen(dst []byte, n int) []byte {
+	switch lenLen(n) {
+	case 1:
+		return append(dst, byte(n))
+	case 2:
+		return append(dst, 0x81, byte(n))
+	case 3:
+		return append(dst, 0x82, byte(n>>8), byte(n))
+	case 4:
+		return append(dst, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+}
+
 // AppendUserData appends the encoding of u (a TD-PPDU, TTD-PPDU or CPC-type).
 func AppendUserData(dst []byte, u *UserData) ([]byte, error) {
 	var b ber.Builder

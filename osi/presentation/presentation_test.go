@@ -359,3 +359,32 @@ func TestTypedData(t *testing.T) {
 		}
 	}
 }
+
+// The header AppendOnePDVHeader writes, followed by the value, is what
+// AppendUserData writes, and DecodeOnePDV reads it back, for lengths on
+// each side of the BER length forms.
+func TestOnePDVHeader(t *testing.T) {
+	for _, id := range []int{1, 3, 127, 128, 300} {
+		for _, n := range []int{0, 1, 100, 126, 127, 250, 255, 256, 70000, 1 << 20} {
+			val := append([]byte{0x04}, appendDefLen(nil, n)...)
+			val = append(val, make([]byte, n)...)
+			want, err := AppendUserData(nil, Fully(id, val))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := append(AppendOnePDVHeader([]byte{0xee}, id, len(val)), val...)
+			if !bytes.Equal(got[1:], want) {
+				t.Fatalf("id %d, %d octets: header %x, want %x", id, n, got[1:16], want[:15])
+			}
+			p, err := DecodeOnePDV(want)
+			if err != nil || p.ContextID != id || p.Encoding != SingleASN1Type || !bytes.Equal(p.Value, val) {
+				t.Fatalf("id %d, %d octets: decoded %v, %v", id, n, p.ContextID, err)
+			}
+		}
+	}
+	two := &UserData{PDVs: []PDV{{ContextID: 1, Encoding: SingleASN1Type, Value: []byte{5, 0}}, {ContextID: 3, Encoding: SingleASN1Type, Value: []byte{5, 0}}}}
+	b, _ := AppendUserData(nil, two)
+	if _, err := DecodeOnePDV(b); err == nil {
+		t.Error("two PDVs decoded as one")
+	}
+}

@@ -153,10 +153,3 @@ func Append(dst []byte, a *APDU) ([]byte, error) {
 	}
 	return dst, fail("RTSE-apdus", "", 0, "empty APDU")
 }
-
-// AppendRTTR appends an RTTRapdu carrying the octets v.
-func AppendRTTR(dst []byte, v []byte) []byte {
-	var b ber.Builder
-	b.AddPrimitive(ber.OctetString, v)
-	return append(dst, b.Bytes()...)
-}

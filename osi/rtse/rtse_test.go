@@ -248,3 +248,31 @@ func TestMalformed(t *testing.T) {
 		t.Error("empty APDU encoded")
 	}
 }
+
+// AppendTransfer (header then value) writes what ber.Builder writes, for
+// values on each side of the BER length forms.
+func TestTransferHeader(t *testing.T) {
+	for _, n := range []int{0, 100, 126, 127, 252, 300, 70000, 1 << 20} {
+		v := AppendRTTR(nil, make([]byte, n)) // one element of about n octets
+		id := 5
+		x := &Transfer{IndirectReference: &id, Value: v}
+		got, err := AppendTransfer(nil, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b ber.Builder
+		m := b.Begin(ber.External)
+		b.AddInt(ber.Integer, 5)
+		e := b.Begin(ber.Context(0))
+		b.AddRaw(v)
+		b.End(e)
+		b.End(m)
+		if !bytes.Equal(got, b.Bytes()) {
+			t.Fatalf("%d octets: %x, want %x", n, got[:12], b.Bytes()[:12])
+		}
+		d, err := DecodeTransfer(got)
+		if err != nil || !bytes.Equal(d.Value, v) {
+			t.Fatalf("%d octets: decoded %v", n, err)
+		}
+	}
+}

@@ -91,8 +91,22 @@ func DecodeTransfer(b []byte) (*Transfer, error) {
 // AppendTransfer appends the encoding of x: the octets to put in an
 // RTTRapdu.
 func AppendTransfer(dst []byte, x *Transfer) ([]byte, error) {
-	var b ber.Builder
-	m := b.Begin(ber.External)
+	dst, err := AppendTransferHeader(dst, x)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, x.Value...), nil
+}
+
+// AppendTransferHeader appends the encoding of x up to its value: the
+// EXTERNAL's identifier and length, its references and descriptor, and the
+// header of its encoding (the [0] of single-ASN1-type, the [1] of
+// octet-aligned), all with definite lengths. The encoding of x is that
+// header followed by x.Value, which the caller sends without copying it
+// into one buffer (Association.Transfer cuts the two, as one stream, into
+// RTTRs). A single-ASN1-type value must be one BER element.
+func AppendTransferHeader(dst []byte, x *Transfer) ([]byte, error) {
+	var b ber.Builder // the small components only
 	if x.DirectReference != nil {
 		b.AddOID(ber.ObjectID, x.DirectReference)
 	}
@@ -102,11 +116,44 @@ func AppendTransfer(dst []byte, x *Transfer) ([]byte, error) {
 	if x.DataValueDescriptor != nil {
 		b.AddPrimitive(ber.Universal(ber.TagObjectDescriptor), x.DataValueDescriptor)
 	}
+	var enc []byte // identifier and length of the encoding CHOICE
 	if x.OctetAligned {
-		b.AddPrimitive(ber.Context(1), x.Value)
+		enc = appendLen(append(enc, 0x81), len(x.Value)) // [1] IMPLICIT OCTET STRING
 	} else {
-		explicitRaw(&b, ber.Context(0), x.Value, "EXTERNAL", "single-ASN1-type")
+		if err := checkOne(x.Value, "EXTERNAL", "single-ASN1-type"); err != nil {
+			return dst, err
+		}
+		enc = appendLen(append(enc, 0xa0), len(x.Value)) // [0] EXPLICIT, constructed
 	}
-	b.End(m)
-	return finish(dst, &b)
+	n := b.Len() + len(enc) + len(x.Value)
+	dst = appendLen(append(dst, 0x28), n) // [UNIVERSAL 8] IMPLICIT SEQUENCE, constructed
+	dst = append(dst, b.Bytes()...)
+	return append(dst, enc...), nil
+}
+
+// AppendRTTR appends an RTTRapdu carrying the octets v.
+func AppendRTTR(dst []byte, v []byte) []byte {
+	return append(AppendRTTRHeader(dst, len(v)), v...)
+}
+
+// AppendRTTRHeader appends the identifier and length of an RTTRapdu
+// (OCTET STRING) of n octets: the caller appends the n octets.
+func AppendRTTRHeader(dst []byte, n int) []byte {
+	return appendLen(append(dst, 0x04), n)
+}
+
+// appendLen appends a BER definite length in its shortest form (X.690
+// §8.1.3), as ber.Builder writes it.
+func appendLen(dst []byte, n int) []byte {
+	switch {
+	case n < 0x80:
+		return append(dst, byte(n))
+	case n <= 0xff:
+		return append(dst, 0x81, byte(n))
+	case n <= 0xffff:
+		return append(dst, 0x82, byte(n>>8), byte(n))
+	case n <= 0xffffff:
+		return append(dst, 0x83, byte(n>>16), byte(n>>8), byte(n))
+	}
+	return append(dst, 0x84, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
 }

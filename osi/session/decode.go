@@ -18,6 +18,7 @@ const (
 	piCallingRef     byte = 10
 	piCommonRef      byte = 11
 	piAdditionalRef  byte = 12
+	pgiLinking       byte = 33
 	piSyncType       byte = 15
 	piTokenItem      byte = 16
 	piTransportDisc  byte = 17
@@ -45,10 +46,16 @@ const (
 // returned SPDUs alias b. It accepts basic and extended concatenation (see
 // the package doc) and at most MaxSPDUs SPDUs. Errors are *Error.
 func DecodeTSDU(b []byte) ([]SPDU, error) {
+	return AppendDecodeTSDU(nil, b)
+}
+
+// AppendDecodeTSDU is DecodeTSDU appending the SPDUs to dst, so that a
+// reader reuses one slice for every TSDU (dst[:0]).
+func AppendDecodeTSDU(dst []SPDU, b []byte) ([]SPDU, error) {
 	if len(b) == 0 {
 		return nil, errf(KindUnknown, 0, 0, 0, "empty TSDU")
 	}
-	var out []SPDU
+	out := dst[:0]
 	off := 0
 	for off < len(b) {
 		si := b[off]
@@ -176,6 +183,12 @@ func (s *SPDU) setParam(u unit, seen *[256]bool, si byte) *Error {
 			return err
 		}
 		s.ConnAccept = c
+	case pgiLinking:
+		l, err := decodeLinking(u, k, si)
+		if err != nil {
+			return err
+		}
+		s.Linking = l
 	case piTokenItem:
 		if len(v) != 1 {
 			return bad("length %d, want 1", len(v))
@@ -244,7 +257,7 @@ func (s *SPDU) setParam(u unit, seen *[256]bool, si byte) *Error {
 
 // topKnown lists the codes decoded into SPDU fields.
 var topKnown = func() (t [256]bool) {
-	for _, c := range []byte{pgiConnectionID, pgiConnectAccept, piSyncType, piTokenItem, piTransportDisc,
+	for _, c := range []byte{pgiConnectionID, pgiConnectAccept, pgiLinking, piSyncType, piTokenItem, piTransportDisc,
 		piRequirements, piTSDUMaxSize, piVersion, piPrepareType, piEnclosure, piResyncType, piActivityID,
 		piSerial, piReflect, piReason, piCallingSSAP, piCalledSSAP, piDataOverflow, pgiUserData, pgiExtUserData} {
 		t[c] = true
@@ -254,6 +267,13 @@ var topKnown = func() (t [256]bool) {
 
 var connIDKnown = func() (t [256]bool) {
 	for _, c := range []byte{piCalledRef, piCallingRef, piCommonRef, piAdditionalRef} {
+		t[c] = true
+	}
+	return t
+}()
+
+var linkingKnown = func() (t [256]bool) {
+	for _, c := range []byte{piCalledRef, piCallingRef, piCommonRef, piAdditionalRef, piActivityID, piSerial} {
 		t[c] = true
 	}
 	return t
@@ -379,6 +399,61 @@ func decodeConnID(u unit, k Kind, si byte) (*ConnectionID, *Error) {
 		}
 	}
 	return c, nil
+}
+
+// decodeLinking decodes the Linking Information PGI (33) of an AR, X.225
+// §8.3.30.
+func decodeLinking(u unit, k Kind, si byte) (*LinkingInfo, *Error) {
+	l := &LinkingInfo{}
+	var seen [256]bool
+	for i := 0; i < len(u.val); {
+		p, next, err := nextUnit(u.val, i, u.voff, k, si, u.code)
+		if err != nil {
+			return nil, err
+		}
+		i = next
+		if linkingKnown[p.code] {
+			if seen[p.code] {
+				return nil, errf(k, si, p.code, p.off, "parameter repeated in PGI 33")
+			}
+			seen[p.code] = true
+		}
+		bad := func(format string, args ...any) *Error { return errf(k, si, p.code, p.off, format, args...) }
+		max := 64
+		switch p.code {
+		case piAdditionalRef:
+			max = 4
+		case piActivityID:
+			max = 6
+		}
+		if linkingKnown[p.code] && p.code != piSerial && len(p.val) > max {
+			return nil, bad("%d octets, at most %d", len(p.val), max)
+		}
+		switch p.code {
+		case piCalledRef:
+			l.CalledRef = nonNil(p.val)
+		case piCallingRef:
+			l.CallingRef = nonNil(p.val)
+		case piCommonRef:
+			l.CommonRef = nonNil(p.val)
+		case piAdditionalRef:
+			l.AdditionalRef = nonNil(p.val)
+		case piActivityID:
+			l.OldActivityID = nonNil(p.val)
+		case piSerial:
+			n, e := decodeSerial(p.val)
+			if e != "" {
+				return nil, bad("%s", e)
+			}
+			l.Serial = Some(n)
+		default:
+			if len(l.Unknown) == maxUnknown {
+				return nil, limitf(k, si, p.code, p.off, "more than %d undecoded parameters in PGI 33", maxUnknown)
+			}
+			l.Unknown = insertParam(l.Unknown, Param{Code: p.code, Value: p.val})
+		}
+	}
+	return l, nil
 }
 
 func decodeConnAccept(u unit, k Kind, si byte) (*ConnectAcceptItem, *Error) {

@@ -20,8 +20,9 @@
 // Parameters are written in ascending code order, which is PP's order and,
 // as far as we know, that of the tables of §8.3; the decoder accepts any
 // order. Parameters this package does not
-// decode (Linking Information PGI 33, the second and large serial numbers
-// 53..58, ...) are kept raw in Unknown and written back.
+// decode (the second and large serial numbers 53..58, ...) are kept raw in
+// Unknown and written back. The Linking Information PGI (33) of an AR
+// (§8.3.30) is decoded into SPDU.Linking.
 //
 // # SPDU codes (X.225 §8.3, Table 11) and shared SI values
 //

@@ -165,6 +165,10 @@ func (s *SPDU) appendKnown(dst []byte, c byte, at, tsdu int) ([]byte, *Error) {
 		if s.ConnAccept != nil {
 			return s.ConnAccept.appendTo(dst, s.Kind, at-tsdu)
 		}
+	case pgiLinking:
+		if s.Linking != nil {
+			return s.Linking.appendTo(dst, s.Kind, at-tsdu)
+		}
 	case piSyncType:
 		return one(s.SyncType), nil
 	case piTokenItem:
@@ -268,6 +272,55 @@ func (c *ConnectionID) appendTo(dst []byte, k Kind, off int) ([]byte, *Error) {
 	return closeGroup(dst, at, k, off)
 }
 
+// appendTo writes the Linking Information PGI (33) of an AR, X.225
+// §8.3.30, its units in ascending code order (ISODE's order).
+func (l *LinkingInfo) appendTo(dst []byte, k Kind, off int) ([]byte, *Error) {
+	at := len(dst)
+	dst = append(dst, pgiLinking, 0)
+	for code := 0; code < 256; code++ {
+		b := byte(code)
+		var v []byte
+		max := 64
+		switch b {
+		case piCalledRef:
+			v = l.CalledRef
+		case piCallingRef:
+			v = l.CallingRef
+		case piCommonRef:
+			v = l.CommonRef
+		case piAdditionalRef:
+			v, max = l.AdditionalRef, 4
+		case piActivityID:
+			v, max = l.OldActivityID, 6
+		case piSerial:
+			if l.Serial.Ok {
+				var ok bool
+				if dst, ok = appendSerial(dst, b, l.Serial.V); !ok {
+					return dst[:at], errf(k, k.SI(), b, off, "serial number %d above 999999", l.Serial.V)
+				}
+			}
+		}
+		if v != nil {
+			if len(v) > max {
+				return dst[:at], errf(k, k.SI(), b, off, "%d octets, at most %d", len(v), max)
+			}
+			dst = appendUnit(dst, b, v)
+		}
+		for _, u := range l.Unknown {
+			if u.Code == b {
+				if linkingKnown[b] {
+					return dst[:at], errf(k, k.SI(), b, off, "undecoded parameter with a decoded code in PGI 33")
+				}
+				dst = appendUnit(dst, b, u.Value)
+			}
+		}
+	}
+	if len(l.Unknown) > maxUnknown {
+		return dst[:at], errf(k, k.SI(), pgiLinking, off, "more than %d undecoded parameters", maxUnknown)
+	}
+	return closeGroup(dst, at, k, off)
+}
+
 func (c *ConnectAcceptItem) appendTo(dst []byte, k Kind, off int) ([]byte, *Error) {
 	at := len(dst)
 	dst = append(dst, pgiConnectAccept, 0)
@@ -331,4 +384,13 @@ func closeGroup(dst []byte, at int, k Kind, off int) ([]byte, *Error) {
 		dst[vstart-1] = byte(n)
 	}
 	return dst, nil
+}
+
+// AppendDataHeader appends to dst the start of the TSDU of an S-DATA in
+// half-duplex: an empty GIVE TOKENS (X.225 §8.3.16) and the header of a
+// DATA TRANSFER SPDU without parameters (§8.3.11, SI 1 and LI 0). The
+// caller appends the user information, which runs to the end of the TSDU.
+// It is what AppendTSDU writes for a GT and a DT whose Info is appended.
+func AppendDataHeader(dst []byte) []byte {
+	return append(dst, KindGT.SI(), 0, KindDT.SI(), 0)
 }

@@ -239,7 +239,7 @@ func TestRoundTripBuilt(t *testing.T) {
 		{{Kind: KindGT}, {Kind: KindRS, ResyncType: Some[byte](0), Serial: Some[uint32](3), Tokens: Some(TokenData)}},
 		{{Kind: KindPT}, {Kind: KindRA, Serial: Some[uint32](3)}},
 		{{Kind: KindGT}, {Kind: KindAS, ActivityID: []byte{2, 1, 1}}},
-		{{Kind: KindGT}, {Kind: KindAR, ActivityID: []byte{1}, Unknown: []Param{{Code: 33, Value: []byte{41, 1, 1}}}}},
+		{{Kind: KindGT}, {Kind: KindAR, ActivityID: []byte{1}, Linking: &LinkingInfo{OldActivityID: []byte{1}, Serial: Some[uint32](0)}}},
 		{{Kind: KindGT}, {Kind: KindAI, Reason: Some[byte](0)}},
 		{{Kind: KindPT}, {Kind: KindAIA}},
 		{{Kind: KindGT}, {Kind: KindAD, Reason: Some[byte](3)}},
@@ -400,5 +400,18 @@ func TestKinds(t *testing.T) {
 	e := &Error{SPDU: KindCN, Param: 20, Offset: 3, Msg: "x"}
 	if e.Error() != "session: CN parameter 20 at offset 3: x" {
 		t.Error(e.Error())
+	}
+}
+
+// AppendDataHeader and the user information are what AppendTSDU writes
+// for GT+DT.
+func TestAppendDataHeader(t *testing.T) {
+	info := []byte{0x61, 3, 1, 2, 3}
+	want, err := AppendTSDU(nil, SPDU{Kind: KindGT}, SPDU{Kind: KindDT, Info: info})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := append(AppendDataHeader(nil), info...); !bytes.Equal(got, want) {
+		t.Errorf("%x, want %x", got, want)
 	}
 }

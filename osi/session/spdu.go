@@ -277,6 +277,30 @@ type ConnectionID struct {
 	Unknown       []Param
 }
 
+// LinkingInfo is the Linking Information PGI (33) of an ACTIVITY RESUME
+// SPDU, X.225 §8.3.30: which activity, on which session connection, is
+// resumed, and from which synchronization point. A nil slice field is
+// absent; a non-nil empty one is present with length 0.
+//
+// The references name the session connection on which the activity was
+// started or last interrupted (its Connection Identifier, §8.3.1: the
+// called and calling SS-user references, the common reference and the
+// additional reference information); OldActivityID is that activity's
+// identifier and Serial the serial number of the synchronization point
+// from which it resumes (§7.24: the next minor synchronization point is
+// numbered Serial+1). X.225 makes OldActivityID and Serial mandatory in an
+// AR; the codec decodes and writes them when present and leaves that check
+// to the association layer. ISODE writes the units in this order.
+type LinkingInfo struct {
+	CalledRef     []byte      // PI 9, called SS-user reference, at most 64 octets
+	CallingRef    []byte      // PI 10, calling SS-user reference, at most 64 octets
+	CommonRef     []byte      // PI 11, common reference, at most 64 octets
+	AdditionalRef []byte      // PI 12, additional reference information, at most 4 octets
+	OldActivityID []byte      // PI 41, old activity identifier, at most 6 octets
+	Serial        Opt[uint32] // PI 42, serial number, 0..999999 in ASCII digits
+	Unknown       []Param
+}
+
 // TSDUMaxSize is the TSDU Maximum Size parameter (PI 21), X.225 §8.3.1:
 // the largest TSDU each side accepts, 0 meaning no limit. X.225 and PP use
 // 4 octets (two 2-octet values); an 8-octet form (two 4-octet values) is
@@ -311,8 +335,9 @@ type Param struct {
 type SPDU struct {
 	Kind Kind
 
-	ConnID       *ConnectionID        // PGI 1 (CN, AC, RF, AR's linking is PGI 33 in Unknown)
+	ConnID       *ConnectionID        // PGI 1 (CN, AC, RF)
 	ConnAccept   *ConnectAcceptItem   // PGI 5 (CN, AC)
+	Linking      *LinkingInfo         // PGI 33 Linking Information (AR)
 	SyncType     Opt[byte]            // PI 15 (MIP, MAP, RS: SyncNoEnd tells MAP from AE)
 	Tokens       Opt[Tokens]          // PI 16 Token Item (GT, PT, AC, RS ...)
 	Disconnect   Opt[byte]            // PI 17 Transport Disconnect (FN, RF, AB): TD* bits
