@@ -105,8 +105,10 @@ func Bind(ctx context.Context, cfg *DialConfig) (*Client, *x400.MTABindResult, e
 func (c *Client) Association() *osi.Association { return c.a }
 
 // Transfer sends one MTS-APDU (its complete encoding) and returns once the
-// peer confirmed it (it is then the peer's). An error leaves the
-// association unusable: the APDU was not confirmed.
+// peer confirmed it (it is then the peer's). On an error the APDU was not
+// confirmed and stays the caller's: a *osi.TransferRefusedError is the
+// peer's refusal of this APDU, after which the association can carry the
+// next one; any other error leaves the association unusable.
 func (c *Client) Transfer(ctx context.Context, apdu []byte) error {
 	return c.a.Transfer(ctx, apdu)
 }

@@ -1,7 +1,8 @@
 // Package p1 is X.400 MTA-to-MTA transfer (P1, X.411 §12 "MTA abstract
 // service" and §12.1 "MTA bind and unbind", over the application context
 // id-ac-mts-transfer of X.411 §A / X.419 §6) on top of the OSI associations of
-// package osi.
+// package osi, in 1988 normal mode, 1988 X.410 mode and 1984 mode, monologue
+// or two-way alternate.
 //
 // The responder (Serve) answers each association: it checks the MTA bind
 // (X.411 §12.1.1: the initiator's MTA name, its simple credentials, IA5String or
@@ -9,17 +10,24 @@
 // with our MTABindResult or refuses with an MTABindError, then receives the
 // MTS-APDUs (X.411 §12.2: message, probe, report) in order and hands each to a
 // Sink. The RTSE transfer (X.228 §7.3) is confirmed only after the Sink
-// returned, that is after the APDU is durable; an APDU the Sink refuses, or one
-// that cannot be decoded, is refused by aborting the association, so that the
-// sender keeps it.
+// returned, that is after the APDU is durable. An APDU the Sink cannot store
+// is refused with an exception report "receiving ability jeopardized" (the
+// sender interrupts the activity and keeps the APDU, to send again later);
+// one that cannot be decoded or carries an extension critical for transfer
+// that we do not know is refused as a "local SS-user error" (the sender
+// discards the activity). Either way the association stays up for the next
+// APDU. In two-way alternate mode a turn the initiator gives is given back.
 //
 // The initiator (Bind) opens one association, binds, and transfers APDUs on it
-// (Client.Transfer), then releases it (Client.Close).
+// (Client.Transfer), then releases it (Client.Close). A Pool holds the
+// associations to one peer MTA: reused for many APDUs, opened on demand up to
+// a limit, some kept open permanently (for FLASH traffic) and some reserved
+// for high priorities; the caller chooses which APDU to send next and with
+// what priority it waits for an association.
 //
-// Not done yet: the per-peer pool of outgoing associations (reuse, permanent
-// associations for FLASH traffic, a per-peer limit); transfer in X.410-1984
-// mode and passing the turn in two-way alternate (both wait for package osi);
-// refusing a single APDU without aborting the association; non-delivery of a
-// message that carries an unsupported critical extension (X.411 §9: it is
-// refused with an abort for now).
+// Not done yet: non-delivery of a message that carries an unsupported
+// critical extension (X.411 §9 wants a non-delivery report, which needs the
+// queue; the transfer is refused for now); noticing that an idle pooled
+// association died before it is used again (osi has no background reader:
+// the next transfer on it fails and is retried once on a new association).
 package p1
