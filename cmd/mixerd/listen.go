@@ -66,6 +66,9 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	modes := fs.String("mode", "", "P1 modes accepted, comma-separated: 1988, x410, 1984 (default: all)")
 	dialogues := fs.String("dialogue", "", "dialogue modes accepted, comma-separated: monologue, twa (default: both)")
 	maxAssoc := fs.Int("max-associations", 64, "most associations at once (more are refused with busy)")
+	checkpoint := fs.Int("checkpoint", 0, "largest RTSE checkpoint size agreed, in KiB (0: 1, PP's answer)")
+	window := fs.Int("window", 0, "largest RTSE window size agreed (0: 3)")
+	noFsync := fs.Bool("no-fsync", false, "FOR BENCHMARKS ONLY: do not fsync the spool files and directory, so that a confirmed APDU can be lost in a crash")
 	verbose := fs.Bool("v", false, "log every OSI step")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mixerd listen ADDR --spool DIR --mta NAME --password PW --peer NAME:PW ... [--peer any] [--mode 1988,x410,1984]")
@@ -75,7 +78,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return 2
 	}
-	if len(pos) != 1 || *spool == "" || *name == "" {
+	if len(pos) != 1 || *spool == "" || *name == "" || *checkpoint < 0 || *window < 0 {
 		fs.Usage()
 		return 2
 	}
@@ -84,6 +87,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		Peers: peers.peers, AcceptAny: peers.any,
 		MaxAssociations: *maxAssoc,
 	}
+	cfg.ListenConfig.CheckpointSize, cfg.ListenConfig.WindowSize = *checkpoint, *window
 	for _, m := range splitList(*modes) {
 		mode, err := parseMode(m)
 		if err != nil {
@@ -126,7 +130,10 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer l.Close()
 	fmt.Fprintf(out, "listening on %s as %q, spool %s\n", l.Addr(), *name, *spool)
-	sink := &spoolSink{dir: *spool, out: out}
+	sink := &spoolSink{dir: *spool, out: out, noFsync: *noFsync}
+	if *noFsync {
+		fmt.Fprintln(out, "WARNING: --no-fsync: confirmed APDUs are not durable (benchmarks only)")
+	}
 	err = p1.Serve(ctx, l, cfg, sink)
 	if ctx.Err() != nil {
 		fmt.Fprintln(out, "stopped")
@@ -160,32 +167,37 @@ func (l *lockedWriter) Write(b []byte) (int, error) {
 
 // spoolSink writes each APDU to its own file in dir: to a temporary name,
 // fsynced, renamed, and the directory fsynced, before the transfer is
-// confirmed.
+// confirmed. noFsync (--no-fsync, for benchmarks only) leaves out both
+// fsyncs: the file is then written and renamed but not durable.
 type spoolSink struct {
-	dir string
-	out io.Writer
-	seq atomic.Uint64
+	dir     string
+	out     io.Writer
+	seq     atomic.Uint64
+	noFsync bool
 }
 
 func (s *spoolSink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, from string) error {
 	kind := p1.Kind(apdu)
 	name := fmt.Sprintf("%s-%06d-%s.ber", time.Now().UTC().Format("20060102T150405.000000000Z"), s.seq.Add(1), kind)
 	final := filepath.Join(s.dir, name)
-	if err := writeDurable(s.dir, final, raw); err != nil {
+	if err := writeSpool(s.dir, final, raw, !s.noFsync); err != nil {
 		return err
 	}
 	fmt.Fprintf(s.out, "stored %s: %s, %d octets, from %q\n", final, kind, len(raw), from)
 	return nil
 }
 
-func writeDurable(dir, final string, data []byte) error {
+// writeSpool writes data to final in dir through a temporary file and a
+// rename; with sync, the file is fsynced before the rename and the
+// directory after it, so that the file is durable when writeSpool returns.
+func writeSpool(dir, final string, data []byte, sync bool) error {
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	_, err = f.Write(data)
-	if err == nil {
+	if err == nil && sync {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
@@ -197,6 +209,9 @@ func writeDurable(dir, final string, data []byte) error {
 	if err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if !sync {
+		return nil
 	}
 	d, err := os.Open(dir)
 	if err != nil {
