@@ -1,6 +1,7 @@
 package presentation
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -69,6 +70,21 @@ func FuzzPPDU(f *testing.F) {
 			}
 			if u2, err := DecodeUserData(out); err != nil || !reflect.DeepEqual(u, u2) {
 				t.Fatalf("User-data round trip: %v", err)
+			}
+		}
+		if p, err := DecodeOnePDV(b); err == nil {
+			// The transfer path's decoder agrees with DecodeUserData.
+			u, err := DecodeUserData(b)
+			if err != nil || u.Simple || len(u.PDVs) != 1 || !reflect.DeepEqual(u.PDVs[0], p) {
+				t.Fatalf("DecodeOnePDV gives %+v, DecodeUserData %+v, %v", p, u, err)
+			}
+			if p.Encoding == SingleASN1Type && p.TransferSyntax == nil {
+				// and its header writer agrees with AppendUserData.
+				want, err := AppendUserData(nil, Fully(p.ContextID, p.Value))
+				got := append(AppendOnePDVHeader(nil, p.ContextID, len(p.Value)), p.Value...)
+				if err == nil && !bytes.Equal(got, want) {
+					t.Fatalf("AppendOnePDVHeader: %x, AppendUserData: %x", got, want)
+				}
 			}
 		}
 		if td, err := DecodeTypedData(b); err == nil {

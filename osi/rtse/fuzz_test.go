@@ -1,6 +1,7 @@
 package rtse
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -54,6 +55,11 @@ func FuzzDecode(f *testing.F) {
 			}
 			if x2, err := DecodeTransfer(out); err != nil || !reflect.DeepEqual(x, x2) {
 				t.Fatalf("transfer round trip: %v", err)
+			}
+			// The header writer of the transfer path gives the same bytes.
+			h, err := AppendTransferHeader(nil, x)
+			if err != nil || !bytes.Equal(append(h, x.Value...), out) {
+				t.Fatalf("AppendTransferHeader: %x (%v), AppendTransfer: %x", h, err, out)
 			}
 		}
 	})
