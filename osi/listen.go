@@ -617,37 +617,60 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 		ws = 1
 	}
 	ac := &rtse.RTOAC{CheckpointSize: cs, WindowSize: ws, Explicit: rtse.ExplicitCheckpointSize | rtse.ExplicitWindowSize}
-	var cpa []byte
-	var err error
-	if in.Mode.x410() {
-		ac.ConnectionData.Open = bindResult
-		x, err := rtse.AppendRTOAC(nil, ac, rtse.TagX410Params)
-		if err != nil {
-			return nil, err
-		}
-		cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeX410, X410: x})
-		if err != nil {
-			return nil, err
-		}
-	} else {
+	ac.ConnectionData.Open = bindResult
+	if !in.Mode.x410() {
+		var err error
 		if ac.ConnectionData.Open, err = rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindResult, Value: bindResult}}); err != nil {
 			return nil, err
 		}
+	}
+	if err := in.writeAccept(ctx, ac); err != nil {
+		c.close()
+		return nil, err
+	}
+	a := &Association{c: c, Mode: in.Mode, DialogueMode: in.DialogueMode, CheckpointSize: cs, WindowSize: ws,
+		TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus, Tokens: in.tokens,
+		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts}
+	if in.Mode == Mode1988Normal {
+		a.ApplicationContext = acse.MTSTransfer
+	}
+	in.registerRecovery(a)
+	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
+		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
+	return a, nil
+}
+
+// writeAccept sends the session AC whose user data is the CPA-PPDU
+// carrying ac: in X.410-1984 mode as its x410-mode-parameters, in normal
+// mode inside an AARE (accepted, id-ac-mts-transfer) with the contexts'
+// results (X.225 §8.3.2, X.226 §8.2, X.227, X.228 §9). The session is up
+// once it is sent.
+func (in *Incoming) writeAccept(ctx context.Context, ac *rtse.RTOAC) error {
+	c := in.c
+	var cpa []byte
+	if in.Mode.x410() {
+		x, err := rtse.AppendRTOAC(nil, ac, rtse.TagX410Params)
+		if err != nil {
+			return err
+		}
+		if cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeX410, X410: x}); err != nil {
+			return err
+		}
+	} else {
 		r, err := rtse.Append(nil, &rtse.APDU{RTOAC: ac})
 		if err != nil {
-			return nil, err
+			return err
 		}
 		id := c.ctxRTSE
 		aare, err := acse.AppendAARE(nil, &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.Accepted,
 			Diagnostic:      acse.Diagnostic{Source: acse.ServiceUser, Value: acse.UserNull},
 			UserInformation: []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: r}}})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
-			Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}})
-		if err != nil {
-			return nil, err
+		if cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
+			Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}}); err != nil {
+			return err
 		}
 	}
 	id := &session.ConnectionID{}
@@ -664,20 +687,10 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 		Extended:     len(cpa) > 512,
 	}
 	if err := c.writeSPDUs(ctx, acSPDU); err != nil {
-		c.close()
-		return nil, err
+		return err
 	}
 	c.sessionUp = true
-	a := &Association{c: c, Mode: in.Mode, DialogueMode: in.DialogueMode, CheckpointSize: cs, WindowSize: ws,
-		TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus, Tokens: in.tokens,
-		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts}
-	if in.Mode == Mode1988Normal {
-		a.ApplicationContext = acse.MTSTransfer
-	}
-	in.registerRecovery(a)
-	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
-		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
-	return a, nil
+	return nil
 }
 
 // respondingSSAP is the Called Session Selector of the AC (X.225 §8.3.4,

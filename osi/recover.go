@@ -485,55 +485,9 @@ func (in *Incoming) refuseRecovery(ctx context.Context, why string) {
 // identifier the RTORQ named; the checkpoint and window sizes agreed at
 // the start) in an AARE in normal mode, or as the x410-mode-parameters.
 func (in *Incoming) acceptRecovery(ctx context.Context, a *Association) error {
-	c := in.c
 	in.answered = true
-	ac := &rtse.RTOAC{CheckpointSize: a.CheckpointSize, WindowSize: a.WindowSize,
-		Explicit: rtse.ExplicitCheckpointSize | rtse.ExplicitWindowSize, ConnectionData: rtse.ConnectionData{Recover: in.recoverID}}
-	var cpa []byte
-	var err error
-	if in.Mode.x410() {
-		var x []byte
-		if x, err = rtse.AppendRTOAC(nil, ac, rtse.TagX410Params); err != nil {
-			return err
-		}
-		if cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeX410, X410: x}); err != nil {
-			return err
-		}
-	} else {
-		r, err := rtse.Append(nil, &rtse.APDU{RTOAC: ac})
-		if err != nil {
-			return err
-		}
-		id := c.ctxRTSE
-		aare, err := acse.AppendAARE(nil, &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.Accepted,
-			Diagnostic:      acse.Diagnostic{Source: acse.ServiceUser, Value: acse.UserNull},
-			UserInformation: []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: r}}})
-		if err != nil {
-			return err
-		}
-		if cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
-			Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}}); err != nil {
-			return err
-		}
-	}
-	id := &session.ConnectionID{}
-	if in.cn.ConnID != nil {
-		id.CalledRef = in.cn.ConnID.CallingRef
-		id.CommonRef = in.cn.ConnID.CommonRef
-		id.AdditionalRef = in.cn.ConnID.AdditionalRef
-	}
-	acSPDU := session.SPDU{Kind: session.KindAC, ConnID: id,
-		ConnAccept:   &session.ConnectAcceptItem{ProtocolOptions: session.Some(byte(0)), Version: session.Some(in.version), TokenSetting: session.Some(in.tokens)},
-		Requirements: session.Some(in.fus),
-		CalledSSAP:   in.respondingSSAP(),
-		UserData:     cpa,
-		Extended:     len(cpa) > 512,
-	}
-	if err := c.writeSPDUs(ctx, acSPDU); err != nil {
-		return err
-	}
-	c.sessionUp = true
-	return nil
+	return in.writeAccept(ctx, &rtse.RTOAC{CheckpointSize: a.CheckpointSize, WindowSize: a.WindowSize,
+		Explicit: rtse.ExplicitCheckpointSize | rtse.ExplicitWindowSize, ConnectionData: rtse.ConnectionData{Recover: in.recoverID}})
 }
 
 // registerRecovery makes a, just accepted from in, recoverable when the
