@@ -193,6 +193,13 @@ type Timeouts struct {
 	Read    time.Duration // each read of a TPKT (default 60 s)
 	Write   time.Duration // each write (default 30 s)
 	Release time.Duration // waiting for the peer's side of a release or a disconnect (default 10 s)
+	// Idle bounds the wait of ReceiveTransfer for the peer's next
+	// transfer (or release, or turn please) between transfers (default
+	// 30 min). When it passes the connection is closed and
+	// ReceiveTransfer returns ErrIdleTimeout. Only the initiator may
+	// release an association (X.228 §7.2): a responder that never hears
+	// from it again ends it this way.
+	Idle time.Duration
 }
 
 func (t Timeouts) withDefaults() Timeouts {
@@ -207,6 +214,9 @@ func (t Timeouts) withDefaults() Timeouts {
 	}
 	if t.Release <= 0 {
 		t.Release = 10 * time.Second
+	}
+	if t.Idle <= 0 {
+		t.Idle = 30 * time.Minute
 	}
 	return t
 }

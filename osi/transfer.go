@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"mixerd/osi/presentation"
 	"mixerd/osi/rtse"
@@ -640,8 +641,15 @@ func (a *Association) receive(ctx context.Context, draining bool) (*Received, er
 		return nil
 	}
 	for {
-		spdus, err := c.readSPDUs(ctx, c.to.Read)
+		wait, idle := c.to.Read, !st.inActivity && !draining
+		if idle {
+			wait = c.to.Idle
+		}
+		spdus, err := c.readSPDUs(ctx, wait)
 		if err != nil {
+			if idle && errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+				return nil, a.idleTimeout(err)
+			}
 			if err := lost(err); err != nil {
 				return nil, err
 			}
@@ -812,6 +820,21 @@ func (a *Association) recvLost(ctx context.Context, err error) error {
 	}
 	a.c.rt.resumable = true
 	return nil
+}
+
+// ErrIdleTimeout is the error of ReceiveTransfer when the peer sent nothing
+// between transfers for Timeouts.Idle: the connection is closed.
+var ErrIdleTimeout = errors.New("osi: nothing from the peer within the idle timeout")
+
+// idleTimeout ends a after the peer stayed silent between transfers for
+// the idle timeout: nothing to recover (no activity), so the recovery slot
+// goes too.
+func (a *Association) idleTimeout(err error) error {
+	a.released = true
+	a.c.close()
+	a.endRecovery()
+	a.c.log.Info("osi association idle too long, closed", "idle", a.c.to.Idle.String())
+	return fmt.Errorf("%w (%v): %w", ErrIdleTimeout, a.c.to.Idle, err)
 }
 
 // mayAwaitRecovery reports whether a, whose connection failed, may wait

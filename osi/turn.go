@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 
 	"mixerd/osi/presentation"
 	"mixerd/osi/rtse"
@@ -174,8 +175,11 @@ func (a *Association) awaitPlease(ctx context.Context) error {
 	}
 	c := a.c
 	for !c.rt.turnRequested {
-		spdus, err := c.readSPDUs(ctx, c.to.Read)
+		spdus, err := c.readSPDUs(ctx, c.to.Idle)
 		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && ctx.Err() == nil {
+				return a.idleTimeout(err)
+			}
 			a.released = true
 			return err
 		}

@@ -64,7 +64,9 @@ type ServerConfig struct {
 type Sink interface {
 	// Deliver returns only once the APDU is durable: the transfer is then
 	// confirmed to the sender. An error refuses the APDU: the transfer is
-	// not confirmed and the association is aborted, so the sender keeps it.
+	// not confirmed (an exception report "receiving ability jeopardized":
+	// the sender keeps the APDU and sends it again later) and the
+	// association goes on.
 	// apdu is the decoded raw (it refers to raw); raw is the MTS-APDU's
 	// encoding as received, which Deliver may keep. from is the peer's MTA
 	// name, as it bound.
@@ -257,6 +259,9 @@ func (s *server) receive(ctx context.Context, a *osi.Association, from string, l
 				return
 			}
 			continue
+		case errors.Is(err, osi.ErrIdleTimeout):
+			log.Info("p1 association closed: idle", "err", err)
+			return
 		case err != nil:
 			var ae *osi.AbortError
 			if !errors.As(err, &ae) {
