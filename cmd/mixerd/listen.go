@@ -66,7 +66,9 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	modes := fs.String("mode", "", "P1 modes accepted, comma-separated: 1988, x410, 1984 (default: all)")
 	dialogues := fs.String("dialogue", "", "dialogue modes accepted, comma-separated: monologue, twa (default: both)")
 	maxAssoc := fs.Int("max-associations", 64, "most associations at once (more are refused with busy)")
-	checkpoint := fs.Int("checkpoint", 0, "largest RTSE checkpoint size agreed, in KiB (0: 1, PP's answer)")
+	checkpoint := fs.Int("checkpoint", 0, "largest RTSE checkpoint size agreed, in KiB (0: the initiator's, up to 64; PP's own answer is 1)")
+	recovery := fs.Duration("recovery", 2*time.Minute, "how long an association whose connection was lost in a transfer waits for its initiator to recover it (RTSE recovery, X.228); 0: no recovery")
+	idle := fs.Duration("idle", 30*time.Minute, "close an association on which the initiator sent nothing for this long")
 	window := fs.Int("window", 0, "largest RTSE window size agreed (0: 3)")
 	noFsync := fs.Bool("no-fsync", false, "FOR BENCHMARKS ONLY: do not fsync the spool files and directory, so that a confirmed APDU can be lost in a crash")
 	verbose := fs.Bool("v", false, "log every OSI step")
@@ -88,6 +90,8 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		MaxAssociations: *maxAssoc,
 	}
 	cfg.ListenConfig.CheckpointSize, cfg.ListenConfig.WindowSize = *checkpoint, *window
+	cfg.ListenConfig.Recovery.Timeout = *recovery
+	cfg.ListenConfig.Timeouts.Idle = *idle
 	for _, m := range splitList(*modes) {
 		mode, err := parseMode(m)
 		if err != nil {

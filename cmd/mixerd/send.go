@@ -39,6 +39,7 @@ func runSend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	checkpoint := fs.Int("checkpoint", 0, "RTSE checkpoint size proposed, in KiB (0: no checkpointing; PP proposes 63)")
 	window := fs.Int("window", 0, "RTSE window size proposed (0: 3)")
 	tpdu := fs.Int("tpdu-size", 0, "largest TPDU size proposed, a power of two from 128 to 8192 (0: 2048)")
+	recoverN := fs.Int("recover", 3, "re-establish a connection lost in a transfer at most N times and resume the transfer (RTSE recovery, X.228; a peer that cannot recover refuses it); 0: no recovery")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mixerd send ADDR FILE [FILE...] --mta NAME --password PW [--count N] [--checkpoint KIB] [the bind flags of mixerd ping]")
 		fmt.Fprintln(stderr, "Every FILE is sent COUNT times, in order, on one association; each transfer is")
@@ -50,7 +51,7 @@ func runSend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	if len(pos) < 2 || *count < 1 || *checkpoint < 0 || *window < 0 || *tpdu < 0 {
+	if len(pos) < 2 || *count < 1 || *checkpoint < 0 || *window < 0 || *tpdu < 0 || *recoverN < 0 {
 		fs.Usage()
 		return 2
 	}
@@ -77,6 +78,7 @@ func runSend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	dc.CheckpointSize, dc.WindowSize, dc.TPDUSize = *checkpoint, *window, *tpdu
+	dc.Recovery.Attempts = *recoverN
 	c, code := bindConfig(ctx, "send", addr, dc, stderr)
 	if c == nil {
 		return code
@@ -93,9 +95,16 @@ func runSend(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			t0 := time.Now()
 			if err := c.Transfer(ctx, sf.data); err != nil {
 				fmt.Fprintf(stderr, "mixerd send: %s: %s of %d octets from %s not confirmed: %v\n", addr, sf.kind, len(sf.data), sf.name, err)
-				// A failed transfer has aborted the association, except
-				// one refused before anything was sent: abort it then.
-				c.Abort(ctx, rtse.LocalSystemProblem)
+				var refused *osi.TransferRefusedError
+				if errors.As(err, &refused) {
+					// The peer refused this APDU; the association is up:
+					// release it in order.
+					c.Close(ctx)
+				} else {
+					// A failed transfer has aborted the association, except
+					// one refused before anything was sent: abort it then.
+					c.Abort(ctx, rtse.LocalSystemProblem)
+				}
 				if !single {
 					fmt.Fprintf(stderr, "mixerd send: %d APDUs confirmed before the failure\n", n)
 				}
