@@ -37,6 +37,10 @@ type conn struct {
 	wbuf              []byte         // write buffer (TPKTs), reused
 	sbuf              []byte         // TSDU encoding buffer of writeSPDUs, reused
 	spdus             []session.SPDU // SPDUs of the last TSDU read, reused
+	// peek is the octet WaitIdle read ahead when peeked is set: the next
+	// TPKT starts with it (connReader, idle.go).
+	peek   byte
+	peeked bool
 
 	watched context.Context // the context watch covers, if any
 
@@ -85,6 +89,11 @@ func (c *conn) arm(ctx context.Context, d time.Duration, read bool) func() bool 
 		c.nc.SetReadDeadline(t)
 	} else {
 		c.nc.SetWriteDeadline(t)
+	}
+	if ctx.Err() != nil {
+		// Cancelled before the deadline was set: its interrupt (arm's
+		// or watch's) may have run before, and been overwritten.
+		c.interrupt()
 	}
 	if c.watched != nil && c.watched == ctx {
 		return watchedStop
@@ -177,7 +186,7 @@ func (c *conn) readTPDU(ctx context.Context, d time.Duration) ([]byte, error) {
 	}
 	stop := c.arm(ctx, d, true)
 	defer stop()
-	pkt, err := transport.ReadTPKT(c.nc, c.rbuf, c.lim.MaxTPKT)
+	pkt, err := transport.ReadTPKT((*connReader)(c), c.rbuf, c.lim.MaxTPKT)
 	if err != nil {
 		var te *transport.Error
 		if errors.As(err, &te) {
