@@ -23,11 +23,12 @@
 // associations to one peer MTA: reused for many APDUs, opened on demand up to
 // a limit, some kept open permanently (for FLASH traffic) and some reserved
 // for high priorities; the caller chooses which APDU to send next and with
-// what priority it waits for an association.
+// what priority it waits for an association. Idle associations are
+// watched (osi.Association.WaitIdle): one the peer releases or aborts, or
+// whose connection drops, leaves the pool at once, and a permanent one is
+// opened again without waiting for a transfer.
 //
 // Not done yet: non-delivery of a message that carries an unsupported
 // critical extension (X.411 §9 wants a non-delivery report, which needs the
-// queue; the transfer is refused for now); noticing that an idle pooled
-// association died before it is used again (osi has no background reader:
-// the next transfer on it fails and is retried once on a new association).
+// queue; the transfer is refused for now).
 package p1

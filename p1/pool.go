@@ -41,15 +41,27 @@ import (
 // leaves the association in the lease, usable for the next APDU; any other
 // failure aborts and discards the association, which is never reused.
 //
-// Associations that died while idle: package osi has no background reader,
-// so an association the peer released or aborted, or whose TCP connection
-// dropped, while it was idle in the pool, is found dead only when it is
-// used. The first Transfer on an association taken from the idle list
-// (one that has not yet confirmed an APDU in this lease) that fails because
-// the association failed (an *osi.AbortError, a release, a network error,
-// not an APDU that cannot be sent, not a refusal, not the caller's context)
-// is made again, once, on a new association: a dead idle association never
-// fails the caller's transfer by itself. A peer that refuses the APDU
+// Associations that die while idle: each idle association (on demand or
+// permanent) is watched by a goroutine of its own with
+// osi.Association.WaitIdle, which reads nothing until the peer sends
+// something: the peer's release (answered in order), its abort, a
+// transport disconnect, the end or reset of the TCP connection. The
+// association is then removed from the pool (PoolStats.Lost) and, when it
+// was one of the Permanent ones, the maintainer opens another at once, so
+// that a FLASH message finds one bound. Get stops the watch, and waits for
+// it, before it hands an idle association out; one the watch found dead
+// then is dropped and Get opens a new one. In two-way alternate mode a
+// turn please from the peer is noted and the watch goes on (a pool only
+// sends: it keeps the turn).
+//
+// A death the watch cannot see yet (packets silently lost, a connection
+// dropped as Get takes it) is found by the transfer: the first Transfer
+// on an association taken from the idle list (one that has not yet
+// confirmed an APDU in this lease) that fails because the association
+// failed (an *osi.AbortError, a release, a network error, not an APDU that
+// cannot be sent, not a refusal, not the caller's context) is made again,
+// once, on a new association: a dead idle association never fails the
+// caller's transfer by itself. A peer that refuses the APDU
 // (*osi.TransferRefusedError) shows the association alive, so a refused
 // APDU is never sent again by the pool; a peer that aborts the association
 // rather than refusing the APDU gets it a second time, on the new
@@ -100,9 +112,12 @@ type PoolConfig struct {
 	MaxAssociations int
 	// Permanent is how many associations are kept open at all times: they
 	// are opened when the pool starts, never released for being idle, and
-	// opened again when one is lost, retrying after a failure with a
-	// delay from RetryMin doubling to RetryMax. 0: associations are opened
-	// on demand only.
+	// opened again as soon as one is lost (in use, or while idle), retrying
+	// after a failure with a delay from RetryMin doubling to RetryMax. One
+	// lost while idle less than RetryMin after it was opened is opened
+	// again only after RetryMin, so that a peer that aborts every
+	// association at once is not dialled in a loop. 0: associations are
+	// opened on demand only.
 	Permanent int
 	// Reserve keeps Reserve of the MaxAssociations for the priorities at
 	// or above ReservePriority: leases of a lower priority are never more
@@ -145,7 +160,7 @@ type PoolStats struct {
 	Refused      uint64 // of the Failures, APDUs the peer refused (the association stays)
 	Retries      uint64 // transfers made again after a dead idle association
 	IdleReleased uint64 // associations released for being idle
-	Lost         uint64 // associations discarded after a failure
+	Lost         uint64 // associations discarded after a failure, or found dead while idle
 
 	Closed bool // Close was called
 }
@@ -161,7 +176,16 @@ var ErrLeaseDone = errors.New("p1: lease released or its association lost")
 // pooled is one association of the pool.
 type pooled struct {
 	c        *Client
+	opened   time.Time // when it was bound
 	lastUsed time.Time // when it was last put in the idle list
+
+	// The watch of the association while it is idle (watchIdle). The
+	// fields are set under Pool.mu when it starts, and used by the one
+	// goroutine that takes the association out of the idle list
+	// (unwatch).
+	stopWatch context.CancelFunc // ends the watch; nil: not watched
+	watchDone chan struct{}      // closed when the watch returned
+	dead      error              // what the watch found: the association ended (set before watchDone is closed)
 }
 
 // waiter is a Get waiting for an association.
@@ -272,6 +296,7 @@ func (p *Pool) Get(ctx context.Context, prio int) (*Lease, error) {
 		}
 		p.mu.Unlock()
 		if g = <-w.ch; g.l != nil {
+			g.l.claim()
 			g.l.Release()
 		}
 		return nil, ctx.Err()
@@ -280,10 +305,10 @@ func (p *Pool) Get(ctx context.Context, prio int) (*Lease, error) {
 		return nil, g.err
 	}
 	l := g.l
-	if l.pc != nil {
+	if l.claim(); l.pc != nil {
 		return l, nil
 	}
-	// A slot to open a new association.
+	// A slot to open a new association (or the idle one was found dead).
 	p.mu.Lock()
 	p.dialing++
 	p.notify()
@@ -472,13 +497,106 @@ func (l *Lease) Release() {
 			p.mu.Unlock()
 			return
 		}
-		pc.lastUsed = time.Now()
-		p.idle = append(p.idle, pc)
+		p.putIdle(pc)
 	}
 	p.dispatch()
 	p.notify()
 	p.mu.Unlock()
 	p.wake()
+}
+
+// putIdle puts pc in the idle list; if no waiter takes it at once, it is
+// watched (watchIdle). Called with p.mu held.
+func (p *Pool) putIdle(pc *pooled) {
+	pc.lastUsed = time.Now()
+	p.idle = append(p.idle, pc)
+	p.dispatch()
+	if !slices.Contains(p.idle, pc) {
+		return // granted to a waiter
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	pc.stopWatch, pc.watchDone, pc.dead = cancel, done, nil
+	go p.watchIdle(ctx, pc, done)
+}
+
+// watchIdle watches the idle association pc until ctx ends (unwatch) or
+// the association ends: the peer released or aborted it, or its
+// connection was lost (osi.Association.WaitIdle). A dead association
+// still in the idle list is removed from it (PoolStats.Lost) and the
+// maintainer woken, to open a permanent association again; one already
+// taken out is left to whoever took it, who finds pc.dead set.
+func (p *Pool) watchIdle(ctx context.Context, pc *pooled, done chan struct{}) {
+	defer close(done)
+	a := pc.c.a
+	for {
+		err := a.WaitIdle(ctx)
+		if err == nil {
+			return // unwatched
+		}
+		if errors.Is(err, osi.ErrTurnRequested) {
+			// Two-way alternate: the pool only sends, it keeps the turn.
+			pri, _ := a.TurnRequested()
+			p.log.Debug("p1 pool: the peer asks for the turn of an idle association; kept", "priority", pri)
+			continue
+		}
+		pc.dead = err
+		p.mu.Lock()
+		i := slices.Index(p.idle, pc)
+		if i < 0 {
+			// Taken out meanwhile: its taker waits for us.
+			p.mu.Unlock()
+			return
+		}
+		p.idle = slices.Delete(p.idle, i, i+1)
+		p.st.Lost++
+		if now := time.Now(); now.Sub(pc.opened) < p.cfg.RetryMin {
+			// Lost as soon as opened: no dial loop.
+			if t := now.Add(p.cfg.RetryMin); t.After(p.retryAt) {
+				p.retryAt = t
+			}
+		}
+		p.dispatch()
+		p.notify()
+		p.mu.Unlock()
+		p.wake()
+		p.log.Info("p1 pool: idle association lost", "err", err)
+		return
+	}
+}
+
+// unwatch ends the watch of pc, taken out of the idle list by the caller,
+// and waits for it: pc may then be used. It returns what the watch found:
+// non-nil when the association ended while idle.
+func (pc *pooled) unwatch() error {
+	if pc.watchDone != nil {
+		pc.stopWatch()
+		<-pc.watchDone
+		pc.stopWatch, pc.watchDone = nil, nil
+	}
+	return pc.dead
+}
+
+// claim ends the watch of the association the lease took from the idle
+// list (Get): one the watch found dead is dropped, and the lease is left
+// without an association (Get opens a new one).
+func (l *Lease) claim() {
+	pc := l.pc
+	if pc == nil {
+		return
+	}
+	err := pc.unwatch()
+	if err == nil {
+		return
+	}
+	p := l.p
+	l.pc, l.fromIdle = nil, false
+	p.mu.Lock()
+	p.leased--
+	p.st.Lost++
+	p.notify()
+	p.mu.Unlock()
+	p.log.Info("p1 pool: idle association lost", "err", err)
 }
 
 // Close ends the pool: waiting and later Get calls return ErrPoolClosed,
@@ -506,6 +624,7 @@ func (p *Pool) Close(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, pc := range idle {
 		wg.Go(func() {
+			pc.unwatch()
 			p.release(pc)
 			p.mu.Lock()
 			p.closing--
@@ -669,7 +788,7 @@ func (p *Pool) open(ctx context.Context, how string) (*pooled, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &pooled{c: c}, nil
+	return &pooled{c: c, opened: time.Now()}, nil
 }
 
 // release releases an association in order (X.227 §7.2 RLRQ/RLRE),
@@ -737,7 +856,8 @@ func (p *Pool) maintain() {
 
 		for _, pc := range reap {
 			p.log.Debug("p1 pool: releasing an idle association")
-			p.release(pc)
+			pc.unwatch()
+			p.release(pc) // a no-op if it died meanwhile
 			p.mu.Lock()
 			p.closing--
 			p.dispatch()
@@ -792,9 +912,7 @@ func (p *Pool) openPermanent() {
 		p.mu.Unlock()
 		return
 	}
-	pc.lastUsed = time.Now()
-	p.idle = append(p.idle, pc)
-	p.dispatch()
+	p.putIdle(pc)
 	p.notify()
 	p.mu.Unlock()
 }

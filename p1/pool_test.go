@@ -15,6 +15,9 @@ import (
 	"time"
 
 	"mixerd/osi"
+	"mixerd/osi/acse"
+	"mixerd/osi/presentation"
+	"mixerd/osi/session"
 	"mixerd/x400"
 )
 
@@ -458,10 +461,10 @@ func TestPoolRefusedKeepsAssociation(t *testing.T) {
 	}
 }
 
-// TestPoolIdleKilled: idle associations the peer aborted (the listener
-// restarted) do not fail the next transfers: each is sent again on a new
-// association, once.
-func TestPoolIdleKilled(t *testing.T) {
+// TestPoolRetryUnseenDeath: an association taken idle that dies before
+// the watch could see it (here: after Get took it) does not fail the
+// transfer: it is made again on a new association, once.
+func TestPoolRetryUnseenDeath(t *testing.T) {
 	for _, permanent := range []int{0, 1} {
 		t.Run(fmt.Sprint("permanent=", permanent), func(t *testing.T) {
 			sink := &poolSink{}
@@ -475,11 +478,11 @@ func TestPoolIdleKilled(t *testing.T) {
 			if err := p.Transfer(ctx(t), 0, apdu); err != nil {
 				t.Fatal(err)
 			}
-			srv.restart(t, scfg, sink) // aborts the idle association
 			l, err := p.Get(ctx(t), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
+			srv.restart(t, scfg, sink) // aborts the association Get took
 			if err := l.Transfer(ctx(t), apdu); err != nil {
 				t.Fatalf("transfer after the peer aborted the idle association: %v", err)
 			}
@@ -496,6 +499,226 @@ func TestPoolIdleKilled(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPoolIdleWatchPermanent: a permanent association the peer aborts
+// while idle (the listener restarts) leaves the pool and is opened again
+// without any transfer; the next transfer uses the new one, no retry.
+func TestPoolIdleWatchPermanent(t *testing.T) {
+	sink := &poolSink{}
+	scfg := &ServerConfig{Peers: peersA()}
+	srv := startPoolServer(t, scfg, sink)
+	cfg := poolConfig(srv.addr())
+	cfg.Permanent, cfg.RetryMin = 1, time.Millisecond
+	p := newTestPool(t, cfg)
+	for i := range 3 {
+		waitStats(t, p, "the permanent association", func(s PoolStats) bool { return s.Idle == 1 && s.Dials == uint64(i+1) })
+		srv.restart(t, scfg, sink) // aborts it
+		st := waitStats(t, p, "the permanent association opened again", func(s PoolStats) bool {
+			return s.Lost == uint64(i+1) && s.Dials == uint64(i+2) && s.Idle == 1 && s.Opening == 0
+		})
+		if st.Transfers != 0 || st.Failures != 0 || st.Retries != 0 || st.Open != 1 {
+			t.Errorf("stats %+v", st)
+		}
+	}
+	if err := p.Transfer(ctx(t), 0, sampleAPDU(t)); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.Dials != 4 || st.Retries != 0 || st.Transfers != 1 || sink.count() != 1 {
+		t.Errorf("stats %+v: want the reopened association used", st)
+	}
+}
+
+// TestPoolIdleLostQuickly: a permanent association lost while idle as
+// soon as it was opened is opened again only after RetryMin.
+func TestPoolIdleLostQuickly(t *testing.T) {
+	scfg := &ServerConfig{Peers: peersA()}
+	srv := startPoolServer(t, scfg, &poolSink{})
+	cfg := poolConfig(srv.addr())
+	cfg.Permanent, cfg.RetryMin = 1, time.Hour
+	cfg.RetryMax = cfg.RetryMin
+	p := newTestPool(t, cfg)
+	waitStats(t, p, "the permanent association", func(s PoolStats) bool { return s.Idle == 1 })
+	srv.restart(t, scfg, &poolSink{})
+	waitStats(t, p, "the loss", func(s PoolStats) bool { return s.Lost == 1 && s.Open == 0 })
+	p.mu.Lock()
+	retryAt := p.retryAt
+	p.mu.Unlock()
+	if time.Until(retryAt) < 50*time.Minute {
+		t.Errorf("opened again at %v, want after RetryMin", retryAt)
+	}
+	if st := p.Stats(); st.Dials != 1 || st.Opening != 0 {
+		t.Errorf("stats %+v: dialled again at once", st)
+	}
+	// An on-demand Get does not wait for the maintainer.
+	if err := p.Transfer(ctx(t), 0, sampleAPDU(t)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPoolIdleReleasedByPeer: an idle on-demand association the peer
+// releases (a session FN with an ACSE RLRQ, as a peer MTA that closes
+// idle associations sends it) gets its DN and leaves the pool; the next
+// transfer opens a new one, without a retry.
+func TestPoolIdleReleasedByPeer(t *testing.T) {
+	sink := &poolSink{}
+	srv := startPoolServer(t, &ServerConfig{Peers: peersA()}, sink)
+	px := newReleaseProxy(t, srv.addr())
+	p := newTestPool(t, poolConfig(px.addr()))
+	apdu := sampleAPDU(t)
+	if err := p.Transfer(ctx(t), 0, apdu); err != nil {
+		t.Fatal(err)
+	}
+	waitStats(t, p, "the idle association", func(s PoolStats) bool { return s.Idle == 1 })
+	px.release(t)
+	st := waitStats(t, p, "the association gone", func(s PoolStats) bool { return s.Open == 0 && s.Lost == 1 })
+	if st.Failures != 0 || st.Dials != 1 {
+		t.Errorf("stats %+v", st)
+	}
+	if err := p.Transfer(ctx(t), 0, apdu); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stats(); st.Dials != 2 || st.Retries != 0 || st.Transfers != 2 || sink.count() != 2 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+// releaseProxy forwards TCP connections to a P1 listener; release makes
+// it play the peer releasing the association of the last connection.
+type releaseProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	last   *proxied
+}
+
+// proxied is one forwarded connection. Once intercepting, what the client
+// sends goes to fromClient rather than to the server, and the server's
+// octets are dropped.
+type proxied struct {
+	client, server net.Conn
+	mu             sync.Mutex
+	intercepting   bool
+	fromClient     chan []byte
+}
+
+func newReleaseProxy(t *testing.T, target string) *releaseProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	px := &releaseProxy{ln: ln, target: target}
+	var wg sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		px.mu.Lock()
+		if px.last != nil {
+			px.last.client.Close()
+			px.last.server.Close()
+		}
+		px.mu.Unlock()
+		wg.Wait()
+	})
+	wg.Go(func() {
+		for {
+			cc, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			sc, err := net.Dial("tcp", target)
+			if err != nil {
+				cc.Close()
+				continue
+			}
+			pc := &proxied{client: cc, server: sc, fromClient: make(chan []byte, 64)}
+			px.mu.Lock()
+			if px.last != nil {
+				px.last.client.Close()
+				px.last.server.Close()
+			}
+			px.last = pc
+			px.mu.Unlock()
+			wg.Go(func() { pc.pump(cc, sc, true) })
+			wg.Go(func() { pc.pump(sc, cc, false) })
+		}
+	})
+	return px
+}
+
+func (px *releaseProxy) addr() string { return px.ln.Addr().String() }
+
+// pump copies src to dst until intercepting (then client octets go to
+// fromClient, server octets nowhere).
+func (pc *proxied) pump(src, dst net.Conn, fromClient bool) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			pc.mu.Lock()
+			switch {
+			case !pc.intercepting:
+				dst.Write(buf[:n])
+			case fromClient:
+				select {
+				case pc.fromClient <- bytes.Clone(buf[:n]):
+				default:
+				}
+			}
+			pc.mu.Unlock()
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// release sends, as the peer, a session FN (X.225 §8.3.9) with an ACSE
+// RLRQ (X.227) in the ACSE presentation context (1, as Dial proposes it)
+// on the last connection, checks that the answer is a DN, and closes
+// the transport connection as the side that sent the FN does.
+func (px *releaseProxy) release(t *testing.T) {
+	t.Helper()
+	px.mu.Lock()
+	pc := px.last
+	px.mu.Unlock()
+	reason := acse.ReleaseNormal
+	rlrq, err := acse.AppendRLRQ(nil, &acse.Release{Reason: &reason})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ud, err := presentation.AppendUserData(nil, presentation.Fully(1, rlrq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsdu, err := session.AppendTSDU(nil, session.SPDU{Kind: session.KindFN, Disconnect: session.Some(session.TDRelease), UserData: ud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One DT TPDU (X.224 class 0: LI 2, DT, EOT) in a TPKT (RFC 1006).
+	tpkt := append([]byte{3, 0, byte((7 + len(tsdu)) >> 8), byte(7 + len(tsdu)), 2, 0xf0, 0x80}, tsdu...)
+	pc.mu.Lock()
+	pc.intercepting = true
+	_, err = pc.client.Write(tpkt)
+	pc.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []byte
+	timeout := time.After(5 * time.Second)
+	for len(got) < 8 {
+		select {
+		case b := <-pc.fromClient:
+			got = append(got, b...)
+		case <-timeout:
+			t.Fatalf("no answer to the FN: % x", got)
+		}
+	}
+	if got[0] != 3 || got[5] != 0xf0 || got[7] != 10 /* DN, SI 10 (X.225 §8.3.7) */ {
+		t.Errorf("answer to the FN: % x, want a DN", got)
+	}
+	pc.client.Close()
+	pc.server.Close()
 }
 
 // TestPoolNoRetryOnBadAPDU: an APDU that cannot be sent is not sent again

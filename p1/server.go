@@ -121,6 +121,14 @@ func Serve(ctx context.Context, l *osi.Listener, cfg *ServerConfig, sink Sink) e
 			// A handshake that failed below P1: osi answered and logged it.
 			continue
 		}
+		if ctx.Err() != nil {
+			// Stopping: an association request that was already
+			// queued is refused as busy rather than served.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+			in.Refuse(rctx, mustMarshal(x400.BindBusy))
+			cancel()
+			return ctx.Err()
+		}
 		id := s.ids.Add(1)
 		wg.Add(1)
 		go func() {
