@@ -153,21 +153,7 @@ func bind(ctx context.Context, cmd, addr string, f *bindFlags, stderr io.Writer)
 		fmt.Fprintf(stderr, "mixerd %s: %v\n", cmd, err)
 		return nil, 2
 	}
-	c, _, err := p1.Bind(ctx, dc)
-	if err != nil {
-		var be *p1.BindError
-		var re *osi.RefusedError
-		switch {
-		case errors.As(err, &be):
-			fmt.Fprintf(stderr, "mixerd %s: %s: bind refused: %s\n", cmd, addr, be.Reason.String())
-		case errors.As(err, &re):
-			fmt.Fprintf(stderr, "mixerd %s: %s: association refused: %v\n", cmd, addr, re)
-		default:
-			fmt.Fprintf(stderr, "mixerd %s: %s: %v\n", cmd, addr, err)
-		}
-		return nil, 1
-	}
-	return c, 0
+	return bindConfig(ctx, cmd, addr, dc, stderr)
 }
 
 func runPing(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
