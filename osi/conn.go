@@ -37,6 +37,12 @@ type conn struct {
 	wbuf              []byte         // write buffer (TPKTs), reused
 	sbuf              []byte         // TSDU encoding buffer of writeSPDUs, reused
 	spdus             []session.SPDU // SPDUs of the last TSDU read, reused
+	// tsduIn and tsduOut are the session TSDU maximum sizes agreed
+	// (X.225 §8.3.1 PI 21, version 2 segmenting) for what we receive and
+	// what we send; 0: no limit, every SSDU in one TSDU (overflow.go).
+	tsduIn, tsduOut int
+	ssdu            []byte // a segmented SSDU being reassembled (readSegments), reused
+	segbuf          []byte // the TSDU of one segment being sent (writeSegments), reused
 	// peek is the octet WaitIdle read ahead when peeked is set: the next
 	// TPKT starts with it (connReader, idle.go).
 	peek   byte
@@ -277,14 +283,33 @@ func (c *conn) transportError(ctx context.Context, err error, tpdu []byte) error
 }
 
 // readSPDUs reads one TSDU and decodes its SPDUs; a decoding error is
-// answered with the AB the codec gives. The SPDUs, like the TSDU they
-// alias, are valid until the next read.
+// answered with the AB the codec gives. A DT that begins a segmented SSDU
+// (X.225 §7.11, version 2) is returned once its last segment came, with
+// the whole SSDU as its user information (readSegments). The SPDUs, like
+// the TSDU they alias, are valid until the next read.
 func (c *conn) readSPDUs(ctx context.Context, d time.Duration) ([]session.SPDU, error) {
+	spdus, err := c.readTSDUSPDUs(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if s := &spdus[len(spdus)-1]; s.Kind == session.KindDT && s.Enclosure.Ok && s.Enclosure.V != session.EnclosureBegin|session.EnclosureEnd {
+		return c.readSegments(ctx, d, spdus)
+	}
+	return spdus, nil
+}
+
+// readTSDUSPDUs is readSPDUs for one TSDU, whatever its SPDUs: it also
+// checks the TSDU against the maximum size agreed for what we receive.
+func (c *conn) readTSDUSPDUs(ctx context.Context, d time.Duration) ([]session.SPDU, error) {
 	tsdu, err := c.readTSDU(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	spdus, err := session.AppendDecodeTSDU(c.spdus[:0], tsdu)
+	if err == nil && c.tsduIn > 0 && len(tsdu) > c.tsduIn {
+		err = &session.Error{SPDU: spdus[0].Kind, SI: tsdu[0], Msg: fmt.Sprintf("TSDU of %d octets, more than the maximum size %d agreed (X.225 §8.3.1)", len(tsdu), c.tsduIn),
+			Disconnect: session.TDRelease | session.TDProtocolError}
+	}
 	if err != nil {
 		c.protocolError(ctx, LayerSession, err)
 		return nil, &AbortError{Layer: LayerSession, Err: err}

@@ -24,8 +24,9 @@ import (
 const ourFUs = session.FUHalfDuplex | session.FUMinorSync | session.FUActivity | session.FUExceptions
 
 // maxCNUserData is the largest user data of a CN in version 2 (X.225
-// §8.3.1: the Extended User Data parameter, 10240 octets).
-const maxCNUserData = 10240
+// §8.3.1: the Extended User Data parameter, 10240 octets); more goes in
+// CDO SPDUs (overflow.go).
+const maxCNUserData = session.MaxCNExtendedUserData
 
 // Association is one P1 association over one TCP connection, established
 // by Dial or by Incoming.Accept. It is not safe for concurrent use: the
@@ -76,6 +77,9 @@ func Dial(ctx context.Context, cfg DialConfig, bindArgument []byte) (a *Associat
 // session connection (X.228 §7.8, recover.go): the RTORQ carries recover
 // instead of the bind, and the RTOAC must answer recover.
 func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse.SessionConnectionID) (a *Association, bindResult []byte, err error) {
+	if err := checkTSDUMaxSize(cfg.TSDUMaxSize); err != nil {
+		return nil, nil, err
+	}
 	to := cfg.Timeouts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, to.Connect)
 	defer cancel()
@@ -146,12 +150,16 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		c.disconnect(ctx, transport.ReasonNormal)
 		return nil, nil, err
 	}
-	if len(cp) > maxCNUserData {
-		c.disconnect(ctx, transport.ReasonNormal)
-		return nil, nil, fmt.Errorf("osi: connect user data of %d octets is more than %d", len(cp), maxCNUserData)
-	}
 
-	// Session CN (X.225 §8.3.1), as PP sends it.
+	// Session CN (X.225 §8.3.1), as PP sends it. User data over 512
+	// octets needs version 2 (the Extended User Data parameter), which
+	// we then propose alone, and over 10240 the connect data overflow
+	// (overflow.go).
+	versions := session.Version1 | session.Version2
+	if len(cp) > session.MaxUserDataV1 {
+		versions = session.Version2
+	}
+	overflow := len(cp) > maxCNUserData
 	now := time.Now().UTC()
 	cn := session.SPDU{Kind: session.KindCN,
 		ConnID: &session.ConnectionID{
@@ -160,20 +168,31 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		},
 		ConnAccept: &session.ConnectAcceptItem{
 			ProtocolOptions: session.Some(byte(0)),
-			Version:         session.Some(session.Version1 | session.Version2),
+			Version:         session.Some(versions),
 			TokenSetting:    session.Some(session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator)),
 		},
 		Requirements: session.Some(ourFUs),
 		CallingSSAP:  cfg.CallingSSAP,
 		CalledSSAP:   cfg.CalledSSAP,
 		UserData:     cp,
-		Extended:     len(cp) > 512,
+		Extended:     len(cp) > session.MaxUserDataV1,
+	}
+	if overflow {
+		cn.UserData, cn.DataOverflow = cp[:maxCNUserData], session.Some(session.DataOverflowMore)
+	}
+	if n := uint32(cfg.TSDUMaxSize); n != 0 {
+		cn.ConnAccept.TSDUMaxSize = session.Some(session.TSDUMaxSize{InitToResp: n, RespToInit: n})
 	}
 	if err := c.writeSPDUs(ctx, cn); err != nil {
 		return nil, nil, err
 	}
 	a.rec.id = *cn.ConnID
-	spdus, err := c.readSPDUs(ctx, to.Read)
+	var spdus []session.SPDU
+	if overflow {
+		spdus, err = a.connectOverflow(ctx, cp[maxCNUserData:])
+	} else {
+		spdus, err = c.readSPDUs(ctx, to.Read)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +203,11 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 	case s.Kind == session.KindRF:
 		// X.225 §7.1.4: the transport connection goes with the refusal.
 		c.disconnect(ctx, transport.ReasonNormal)
-		return nil, nil, a.refused(s)
+		err := a.refused(s)
+		if re, ok := err.(*RefusedError); ok && re.Layer == LayerSession && re.Reason == int(session.RefuseVersions) && versions == session.Version2 {
+			re.Msg += fmt.Sprintf(" (our %d octets of connect data need version 2)", len(cp))
+		}
+		return nil, nil, err
 	case s.Kind == session.KindAB:
 		c.close()
 		return nil, nil, a.peerAbort(s)
@@ -195,7 +218,11 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		c.protocolError(ctx, LayerSession, err)
 		return nil, nil, &AbortError{Layer: LayerSession, Err: err}
 	}
-	if err := a.takeAC(s); err != nil {
+	err = a.takeAC(s)
+	if err == nil && len(cp) > session.MaxUserDataV1 && a.SessionVersion != session.Version2 {
+		err = &stateError{LayerSession, fmt.Sprintf("AC selects session version 1, which we did not propose: our %d octets of connect data need version 2", len(cp))}
+	}
+	if err != nil {
 		c.protocolError(ctx, LayerSession, err)
 		return nil, nil, &AbortError{Layer: LayerSession, Err: err}
 	}
@@ -215,7 +242,8 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		return nil, nil, &AbortError{Layer: layer, Err: err}
 	}
 	c.log.Info("osi association established", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
-		"checkpoint", a.CheckpointSize, "window", a.WindowSize, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
+		"checkpoint", a.CheckpointSize, "window", a.WindowSize, "tpdu", a.TPDUSize, "session_version", a.SessionVersion,
+		"tsdu_send", c.tsduOut, "tsdu_receive", c.tsduIn)
 	// res aliases the TSDU buffer, which the next read reuses.
 	return a, bytes.Clone(res), nil
 }
@@ -292,6 +320,13 @@ func (a *Association) takeAC(s *session.SPDU) error {
 		}
 		if ca.TokenSetting.Ok {
 			a.Tokens = ca.TokenSetting.V
+		}
+		// The sizes agreed (X.225 §8.3.1 PI 21): what each side sends.
+		if t := ca.TSDUMaxSize; t.Ok && a.SessionVersion == session.Version2 {
+			if t.V.InitToResp != 0 && t.V.InitToResp < minTSDUSize {
+				return &stateError{LayerSession, fmt.Sprintf("AC TSDU maximum size %d is under the %d we support", t.V.InitToResp, minTSDUSize)}
+			}
+			a.c.tsduOut, a.c.tsduIn = int(t.V.InitToResp), int(t.V.RespToInit)
 		}
 	}
 	a.Requirements = ourFUs // PI 20 absent: what we proposed
@@ -445,6 +480,7 @@ func (a *Association) refused(rf *session.SPDU) error {
 	re := &RefusedError{Layer: LayerSession, Reason: -1, Msg: "session refuse"}
 	if rf.Reason.Ok {
 		re.Reason = int(rf.Reason.V)
+		re.Msg = "session refuse: " + refuseReasonText(rf.Reason.V)
 	}
 	ud := rf.ReasonData
 	if ud == nil {

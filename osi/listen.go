@@ -71,6 +71,9 @@ func Listen(addr string, cfg ListenConfig) (*Listener, error) {
 // listenMax is Listen with at most n handshakes in progress (0: the
 // default).
 func listenMax(addr string, cfg ListenConfig, n int) (*Listener, error) {
+	if err := checkTSDUMaxSize(cfg.TSDUMaxSize); err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("osi: listen %s: %w", addr, err)
@@ -198,12 +201,13 @@ type Incoming struct {
 
 	cfg      ListenConfig
 	tpduSize int
-	cn       session.SPDU                 // the CN (its user data is not kept)
-	version  byte                         // session version to answer with
-	fus      session.FunctionalUnits      // functional units to answer with
-	tokens   session.TokenSetting         // token setting to answer with
-	results  []presentation.ContextResult // normal mode: the CPA results
-	contexts []PresentationContext        // normal mode: the contexts accepted
+	cn       session.SPDU                     // the CN (its user data is not kept)
+	version  byte                             // session version to answer with
+	fus      session.FunctionalUnits          // functional units to answer with
+	tokens   session.TokenSetting             // token setting to answer with
+	tsdu     session.Opt[session.TSDUMaxSize] // TSDU maximum sizes to answer with (X.225 §8.3.1 PI 21; absent: no segmenting)
+	results  []presentation.ContextResult     // normal mode: the CPA results
+	contexts []PresentationContext            // normal mode: the contexts accepted
 	ctxMTSE  int
 	answered bool
 	// recoverID is the SessionConnectionIdentifier of the RTORQ's
@@ -319,9 +323,7 @@ func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
 		return &AbortError{Layer: LayerSession, Err: err}
 	}
 	cn := &spdus[0]
-	if cn.DataOverflow.Ok && cn.DataOverflow.V != 0 {
-		return in.refuseSession(ctx, session.RefuseSPMImplementation, "connect data overflow is not supported")
-	}
+	overflow := cn.DataOverflow.Ok && cn.DataOverflow.V&session.DataOverflowMore != 0
 	in.CallingSSAP, in.CalledSSAP = bytes.Clone(cn.CallingSSAP), bytes.Clone(cn.CalledSSAP)
 	in.version = session.Version1
 	in.tokens = session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator)
@@ -355,6 +357,11 @@ func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
 	if in.fus&session.FUHalfDuplex == 0 {
 		return in.refuseSession(ctx, session.RefuseUserNotSpecified, "half-duplex not proposed")
 	}
+	if cn.ConnAccept != nil && in.version == session.Version2 {
+		if in.tsdu, err = agreeTSDU(cn.ConnAccept.TSDUMaxSize, cfg.TSDUMaxSize); err != nil {
+			return in.refuseSession(ctx, session.RefuseSPMImplementation, err.Error())
+		}
+	}
 	in.cn = session.SPDU{Kind: session.KindCN, ConnID: cn.ConnID}
 	if cn.ConnID != nil {
 		id := *cn.ConnID
@@ -366,6 +373,13 @@ func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
 		return in.refuseSession(ctx, session.RefuseUserNotSpecified, "CN without user data")
 	}
 	ud := bytes.Clone(cn.UserData) // the TSDU buffer is reused by the next read
+	if overflow {
+		// X.225 §7.2, §7.3: OA, then the CDOs (overflow.go); cn is not
+		// valid after it.
+		if ud, err = in.connectOverflow(ctx, ud); err != nil {
+			return err
+		}
+	}
 
 	// Presentation CP. From here on the answer to a bad PDU is a session
 	// refusal (the CN is not yet accepted): we refuse with the reason
@@ -636,7 +650,8 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	}
 	in.registerRecovery(a)
 	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
-		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion)
+		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion,
+		"tsdu_send", c.tsduOut, "tsdu_receive", c.tsduIn)
 	return a, nil
 }
 
@@ -680,16 +695,27 @@ func (in *Incoming) writeAccept(ctx context.Context, ac *rtse.RTOAC) error {
 		id.AdditionalRef = in.cn.ConnID.AdditionalRef
 	}
 	acSPDU := session.SPDU{Kind: session.KindAC, ConnID: id,
-		ConnAccept:   &session.ConnectAcceptItem{ProtocolOptions: session.Some(byte(0)), Version: session.Some(in.version), TokenSetting: session.Some(in.tokens)},
+		ConnAccept: &session.ConnectAcceptItem{ProtocolOptions: session.Some(byte(0)), TSDUMaxSize: in.tsdu,
+			Version: session.Some(in.version), TokenSetting: session.Some(in.tokens)},
 		Requirements: session.Some(in.fus),
 		CalledSSAP:   in.respondingSSAP(),
 		UserData:     cpa,
-		Extended:     len(cpa) > 512,
+		Extended:     len(cpa) > session.MaxUserDataV1,
+	}
+	if max, err := acUserDataMax(acSPDU, in.version); err == nil && len(cpa) > max {
+		// An AC has no overflow (X.225 §8.3.4): refuse rather than
+		// send what the initiator cannot decode.
+		msg := fmt.Sprintf("the CPA-PPDU of %d octets is more than the %d octets of SS-user data an AC carries in session version %d", len(cpa), max, in.version)
+		in.refuseSession(ctx, session.RefuseSPMImplementation, msg)
+		return fmt.Errorf("osi: bind result not sent: %s (X.225 §8.3.4); association refused", msg)
 	}
 	if err := c.writeSPDUs(ctx, acSPDU); err != nil {
 		return err
 	}
 	c.sessionUp = true
+	if in.tsdu.Ok {
+		c.tsduIn, c.tsduOut = int(in.tsdu.V.InitToResp), int(in.tsdu.V.RespToInit)
+	}
 	return nil
 }
 

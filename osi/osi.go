@@ -73,11 +73,33 @@
 // (PP refuses the recovering connection) leaves the transfer failed as
 // without recovery.
 //
-// Not done yet: the session TSDU maximum size (segmenting, X.225 §6.3.9)
-// is never proposed, so SSDUs are sent whole; connect data overflow
-// (CDO/OA) is not supported (the CP must fit the 10240 octets of the
-// Extended User Data parameter, and the 512 of the User Data parameter
-// with a version 1 peer).
+// Connect data overflow (X.225 §7.1 to §7.3, session version 2,
+// overflow.go): a CP (the bind, with strong credentials or a security
+// context) over the 10240 octets of a CN's Extended User Data goes as a CN
+// proposing version 2 alone with Data Overflow and the first 10240
+// octets, then, once the responder's OVERFLOW ACCEPT (OA) came, CONNECT
+// DATA OVERFLOW (CDO) SPDUs with the rest, each within the TSDU maximum
+// size the OA gives, the last with the end of the SS-user data in its
+// Enclosure Item. A listener answers such a CN with an OA and assembles
+// the CDOs, up to Limits.MaxConnectData (default 256 KiB; over it the
+// request is refused with an RF and a log line). A CP over 512 octets
+// needs version 2 (a version 1 peer refuses it: a *RefusedError). The
+// accepting direction has no overflow: a CPA over what an AC carries is
+// refused (Accept returns why) rather than sent.
+//
+// Segmenting (X.225 §7.11, session version 2, overflow.go): Dial
+// proposes DialConfig.TSDUMaxSize in the CN (0: none, as before); a
+// listener with ListenConfig.TSDUMaxSize answers a CN that proposes sizes
+// with the smaller of its own and the initiator's for what it receives
+// and the initiator's for what it sends, and without it declines, as PP
+// does (no PI 21 in the AC). Each side then sends every SSDU of an S-DATA
+// over its direction's size in segments (GT+DT TSDUs with the Enclosure
+// Item) and aborts a peer whose TSDU is over the size agreed for what it
+// receives; segmented SSDUs are reassembled whenever a peer sends them,
+// within Limits.MaxTSDU and Limits.MaxSegments.
+//
+// Not done yet: segmenting covers S-DATA only (RTSE sends nothing else
+// that large); the other SPDUs cannot be segmented and go whole.
 package osi
 
 import (
@@ -159,15 +181,24 @@ type Limits struct {
 	// (default and maximum 65535, RFC 1006 §6).
 	MaxTPKT int
 	// MaxTSDU is the largest reassembled TSDU, the SPDUs of one
-	// T-DATA (default MaxAPDU plus 64 KiB: without checkpointing, the
-	// whole APDU travels in one TSDU).
+	// T-DATA, and the largest SSDU reassembled from session segments
+	// (default MaxAPDU plus 64 KiB: without checkpointing, the whole
+	// APDU travels in one TSDU).
 	MaxTSDU int
-	// MaxSegments is the most DT TPDUs in one TSDU (default enough for
-	// MaxTSDU in 128-octet TPDUs, the smallest size).
+	// MaxSegments is the most DT TPDUs in one TSDU, and the most session
+	// segments of one SSDU (default enough for MaxTSDU in 128-octet
+	// TPDUs, the smallest size).
 	MaxSegments int
 	// MaxAPDU is the largest APDU assembled from the RTTRs of one
 	// transfer (default 64 MiB).
 	MaxAPDU int
+	// MaxConnectData is the largest SS-user data (the CP-type with the
+	// bind argument) a listener assembles from a CN and the CONNECT DATA
+	// OVERFLOW SPDUs that follow it (X.225 §7.3; default 256 KiB, at
+	// least the 10240 octets a CN carries). A request over it is read to
+	// its end, dropped and refused with an RF (reason: SPM
+	// implementation restriction) and a log line.
+	MaxConnectData int
 }
 
 func (l Limits) withDefaults() Limits {
@@ -183,6 +214,10 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxSegments <= 0 {
 		l.MaxSegments = l.MaxTSDU/128 + 1
 	}
+	if l.MaxConnectData <= 0 {
+		l.MaxConnectData = defaultMaxConnectData
+	}
+	l.MaxConnectData = max(l.MaxConnectData, maxCNUserData)
 	return l
 }
 
@@ -240,6 +275,11 @@ type DialConfig struct {
 	// TPDUSize is the maximum TPDU size proposed in the CR, a power of
 	// two from 128 to 8192 (0: 2048, as PP).
 	TPDUSize int
+	// TSDUMaxSize is the session TSDU maximum size proposed in the CN
+	// for both directions (X.225 §8.3.1 PI 21; segmenting, version 2;
+	// 128 to 65535, 0: none proposed, as today). What the AC answers is
+	// what each side sends: SSDUs over it go in segments (overflow.go).
+	TSDUMaxSize int
 
 	// Recovery turns RTSE recovery on (Attempts > 0): a transfer whose
 	// connection is lost re-establishes it and resumes (see
@@ -255,6 +295,14 @@ type DialConfig struct {
 type ListenConfig struct {
 	// TPDUSize is the largest TPDU size accepted in a CR (0: 8192).
 	TPDUSize int
+	// TSDUMaxSize is the largest session TSDU we receive when the
+	// initiator proposes segmenting (X.225 §8.3.1 PI 21, version 2; 128
+	// to 65535): the AC (and the OA of a connect data overflow) answers
+	// with the smaller of it and the initiator's size for what we
+	// receive, and the initiator's for what we send, which we then
+	// honour. 0: segmenting declined (the AC has no PI 21, as PP's);
+	// SSDUs go whole both ways.
+	TSDUMaxSize int
 	// CheckpointSize and WindowSize are the largest RTSE checkpoint (in
 	// KiB) and window sizes accepted; the RTOAC answers with the smaller
 	// of these and the initiator's (0: 64 and 3, so that PP's proposal of

@@ -337,11 +337,13 @@ func (st *transferState) trim(c *conn) {
 
 // writeData sends octets [off, end) of the stream hdr+apdu in one S-DATA,
 // building its TSDU in place (GT, DT, then the TD-PPDU with the RTTR in
-// normal mode).
+// normal mode); with a TSDU maximum size agreed for what we send, in
+// segments (X.225 §7.11, writeSegments).
 func (a *Association) writeData(ctx context.Context, hdr, apdu []byte, off, end int) error {
 	c := a.c
 	st := &c.rt
 	b := session.AppendDataHeader(st.tsdu[:0])
+	hl := len(b)
 	if !a.Mode.x410() {
 		var rh [8]byte
 		rttr := rtse.AppendRTTRHeader(rh[:0], end-off)
@@ -355,6 +357,9 @@ func (a *Association) writeData(ctx context.Context, hdr, apdu []byte, off, end 
 		b = append(b, apdu[max(off-len(hdr), 0):end-len(hdr)]...)
 	}
 	st.tsdu = b
+	if c.tsduOut > 0 {
+		return c.writeSegments(ctx, b[hl:])
+	}
 	return c.writeTSDU(ctx, b)
 }
 

@@ -93,7 +93,7 @@ func TestCaptureModes(t *testing.T) {
 			}
 
 			t.Run("bind", func(t *testing.T) {
-				file, stop := capture(t, path, port)
+				file, stop := tshark.Capture(t, path, port)
 				if code, out, errs := runCmd(t, nil, append(append([]string{"ping", addr}, bindArgs...), m.flags...)...); code != 0 {
 					t.Fatalf("ping: exit %d: %s%s", code, out, errs)
 				}
@@ -106,7 +106,7 @@ func TestCaptureModes(t *testing.T) {
 			})
 
 			t.Run("transfer", func(t *testing.T) {
-				file, stop := capture(t, path, port)
+				file, stop := tshark.Capture(t, path, port)
 				var sent [][]byte
 				for _, a := range []*x400.MTSAPDU{x400.SampleMessage(), x400.SampleReport(), x400.SampleProbe()} {
 					f := writeAPDU(t, a)

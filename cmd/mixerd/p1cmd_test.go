@@ -1,12 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -224,63 +221,4 @@ func TestSendNotAnAPDU(t *testing.T) {
 	if code != 1 || !strings.Contains(errs, "not an MTS-APDU") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-}
-
-// capture runs tshark on the loopback for TCP port port until stop is
-// called, and returns the capture file. It skips the test when tshark
-// cannot capture here.
-func capture(t *testing.T, tsharkPath string, port int) (file string, stop func()) {
-	t.Helper()
-	file = filepath.Join(t.TempDir(), "p1.pcapng")
-	cmd := exec.Command(tsharkPath, "-i", "lo", "-f", fmt.Sprintf("tcp port %d", port), "-w", file)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Skipf("tshark cannot run: %v", err)
-	}
-	started := make(chan bool, 1)
-	var msgs syncBuffer
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		ok := false
-		for sc.Scan() {
-			msgs.Write(append(sc.Bytes(), '\n'))
-			if !ok && strings.Contains(sc.Text(), "Capture started") {
-				ok = true
-				started <- true
-			}
-		}
-		if !ok {
-			started <- false
-		}
-	}()
-	var ok bool
-	select {
-	case ok = <-started:
-	case <-time.After(15 * time.Second):
-	}
-	if !ok {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Skipf("tshark cannot capture on lo: %s", msgs.String())
-	}
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			time.Sleep(300 * time.Millisecond) // let the last packets reach the file
-			cmd.Process.Signal(os.Interrupt)
-			done := make(chan struct{})
-			go func() { cmd.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(10 * time.Second):
-				cmd.Process.Kill()
-				<-done
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return file, stop
 }

@@ -85,6 +85,19 @@
 // before it accepts more than two SPDUs in a TSDU. An SPDU with a user
 // information field (DT, EX, TD) is always the last of its TSDU.
 //
+// # Connect data overflow (X.225 §7.1 to §7.3, version 2)
+//
+// SS-user data of a CN beyond MaxCNExtendedUserData octets is sent as
+// follows (see MaxCNExtendedUserData): a CN proposing version 2 only, with
+// Data Overflow (PI 60, DataOverflowMore) and the first 10240 octets in
+// its Extended User Data (PGI 194); an OA (SI 16: Version Number PI 22,
+// and TSDU Maximum Size PI 21 when the CN proposed one, as single PIs, not
+// in a Connect/Accept Item) from the responder; then CDO SPDUs (SI 15),
+// each alone in its TSDU, with an Enclosure Item (PI 25: 0, and
+// EnclosureEnd on the last) and User Data (PGI 193); then the AC, RF or
+// AB. The codec encodes and decodes each of these parameters; the order
+// of the exchange and its bounds are the association layer's.
+//
 // # Errors
 //
 // Every decoding error is an *Error naming the SPDU, the parameter and the

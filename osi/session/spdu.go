@@ -248,11 +248,31 @@ const (
 const SyncNoEnd byte = 0x01
 
 // The bits of the Enclosure Item (PI 25), X.225 §8.3.11 (version 2
-// segmenting).
+// segmenting) and §8.3.3 (CDO: EnclosureEnd on the last CDO, never
+// EnclosureBegin, the CN having begun the SS-user data).
 const (
 	EnclosureBegin byte = 0x01
 	EnclosureEnd   byte = 0x02
 )
+
+// Sizes of the SS-user data of a CN, X.225 §8.3.1: at most MaxUserDataV1
+// octets in the User Data PGI (193), the only one of version 1; at most
+// MaxCNExtendedUserData in the Extended User Data PGI (194, version 2
+// only). Beyond that (version 2 only) the CN carries the first
+// MaxCNExtendedUserData octets with the Data Overflow parameter (PI 60)
+// set to DataOverflowMore, the responder answers with an OVERFLOW ACCEPT
+// (OA, §8.3.2: Version Number 2, and the TSDU Maximum Size when
+// segmenting was proposed), and CONNECT DATA OVERFLOW SPDUs (CDO, §8.3.3)
+// carry the rest in their User Data PGI, the last with EnclosureEnd in
+// its Enclosure Item (PI 25).
+const (
+	MaxUserDataV1         = 512
+	MaxCNExtendedUserData = 10240
+)
+
+// DataOverflowMore is the Data Overflow parameter (PI 60) of a CN whose
+// SS-user data goes on in CDO SPDUs, X.225 §8.3.1.
+const DataOverflowMore byte = 0x01
 
 // Refuse reason codes (PI 50, first octet), X.225 §8.3.5.
 const (
@@ -354,13 +374,15 @@ type SPDU struct {
 	ReasonData   []byte               // PI 50, octets after the reason (RF reason 2: SS-user data)
 	CallingSSAP  []byte               // PI 51 Calling Session Selector, at most 16 octets; nil if absent
 	CalledSSAP   []byte               // PI 52 Called Session Selector, at most 16 octets; nil if absent
-	DataOverflow Opt[byte]            // PI 60 Data Overflow (CN): 1 = more connect data in CDO SPDUs
+	DataOverflow Opt[byte]            // PI 60 Data Overflow (CN): DataOverflowMore = more connect data in CDO SPDUs
 
 	Unknown []Param // PIs and PGIs not decoded, written back in code order
 
 	// UserData is the User Data PGI (193), or the Extended User Data PGI
-	// (194, version 2, up to 10240 octets in CN) when Extended is set; nil
-	// if absent.
+	// (194, version 2, up to MaxCNExtendedUserData octets in CN) when
+	// Extended is set; nil if absent. The codec bounds it only by the
+	// 65535 octets of an SPDU's parameters; the association layer applies
+	// the limits of X.225.
 	UserData []byte
 	Extended bool
 
