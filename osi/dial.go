@@ -28,14 +28,20 @@ const ourFUs = session.FUHalfDuplex | session.FUMinorSync | session.FUActivity |
 // CDO SPDUs (overflow.go).
 const maxCNUserData = session.MaxCNExtendedUserData
 
-// Association is one P1 association over one TCP connection, established
-// by Dial or by Incoming.Accept. It is not safe for concurrent use: the
-// goroutine that calls its methods reads its PDUs, in order.
+// Association is one association over one TCP connection, established
+// by Dial or by Incoming.Accept: P1's, or another application context's
+// (AppContext). It is not safe for concurrent use: the goroutine that
+// calls its methods reads its PDUs, in order.
 type Association struct {
 	c *conn // the transport connection, the layers' aborts, the logger
 
-	Initiator    bool              // we sent the CR (Dial)
-	Mode         Mode              // the P1 mode agreed
+	Initiator bool // we sent the CR (Dial)
+	Mode      Mode // the P1 mode agreed (Mode1988Normal for every other application context)
+	// RTSE is set when the association transfers by RTSE (X.410-1984
+	// mode, and normal mode with an RTSE application context: Transfer,
+	// TransferIn, ReceiveTransfer); unset, it carries P-DATA (ROS over
+	// presentation: SendData, ReceiveData, ros.go).
+	RTSE         bool
 	DialogueMode rtse.DialogueMode // RTSE dialogue mode agreed
 	// CheckpointSize (in 1024 octets, 0: none) and WindowSize are the
 	// RTSE values of the RTOAC.
@@ -53,8 +59,10 @@ type Association struct {
 	Contexts           []PresentationContext
 	ApplicationContext ber.OID
 
-	ctxMTSE  int  // presentation context id of id-as-mtse (normal mode)
-	released bool // an orderly release completed (or an abort ended it)
+	ctxMTSE  int        // presentation context id of Transfer's APDUs (id-as-mtse for P1; normal mode)
+	app      AppContext // the application context (normal mode)
+	dbuf     []byte     // the TSDU of SendData, reused
+	released bool       // an orderly release completed (or an abort ended it)
 	// turn is true while we hold the RTSE turn (the data, minor and major
 	// tokens): the initiator starts with it (PP's token setting, all on the
 	// initiator's side).
@@ -80,6 +88,13 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 	if err := checkTSDUMaxSize(cfg.TSDUMaxSize); err != nil {
 		return nil, nil, err
 	}
+	if err := cfg.Application.check(); err != nil {
+		return nil, nil, err
+	}
+	app := cfg.Application.orP1()
+	if cfg.Mode.x410() {
+		app = MTSTransfer
+	}
 	to := cfg.Timeouts.withDefaults()
 	ctx, cancel := context.WithTimeout(ctx, to.Connect)
 	defer cancel()
@@ -97,7 +112,16 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		}
 	}()
 	a = &Association{c: c, Initiator: true, Mode: cfg.Mode, DialogueMode: cfg.DialogueMode,
-		LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr(), ctxMTSE: ctxMTSE, turn: true}
+		LocalAddr: nc.LocalAddr(), RemoteAddr: nc.RemoteAddr(), ctxMTSE: ctxMTSE, turn: true,
+		RTSE: cfg.Mode.x410() || app.RTSE, app: app}
+	if !cfg.Mode.x410() {
+		// ACSE is context 1, the application context's abstract
+		// syntaxes 3, 5, 7, ... (P1: id-as-mta-rtse 3, id-as-mtse 5).
+		c.ctxRTSE, a.ctxMTSE = proposedID(app, app.Bind), proposedID(app, nil)
+	}
+	if !a.RTSE {
+		a.DialogueMode, cfg.CheckpointSize, cfg.WindowSize = 0, 0, 0
+	}
 	a.rec.cfg, a.rec.resume = cfg, resume
 
 	// Transport: CR / CC (X.224 §6.5, RFC 2126 §6.3).
@@ -161,6 +185,11 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 	}
 	overflow := len(cp) > maxCNUserData
 	now := time.Now().UTC()
+	fus, tokens := ourFUs, session.Some(session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator))
+	if !a.RTSE {
+		// ROS over presentation: duplex, no token (X.881 §9.1).
+		fus, tokens = rosFUs, session.Opt[session.TokenSetting]{}
+	}
 	cn := session.SPDU{Kind: session.KindCN,
 		ConnID: &session.ConnectionID{
 			CallingRef: fmt.Appendf(nil, "%04x", c.localRef),
@@ -169,9 +198,9 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		ConnAccept: &session.ConnectAcceptItem{
 			ProtocolOptions: session.Some(byte(0)),
 			Version:         session.Some(versions),
-			TokenSetting:    session.Some(session.MakeTokenSetting(session.TokenInitiator, session.TokenInitiator, session.TokenInitiator, session.TokenInitiator)),
+			TokenSetting:    tokens,
 		},
-		Requirements: session.Some(ourFUs),
+		Requirements: session.Some(fus),
 		CallingSSAP:  cfg.CallingSSAP,
 		CalledSSAP:   cfg.CalledSSAP,
 		UserData:     cp,
@@ -241,7 +270,7 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 		c.protocolError(ctx, layer, err)
 		return nil, nil, &AbortError{Layer: layer, Err: err}
 	}
-	c.log.Info("osi association established", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
+	c.log.Info("osi association established", "mode", a.Mode.String(), "application_context", a.ApplicationContext.String(), "rtse", a.RTSE, "dialogue", int(a.DialogueMode),
 		"checkpoint", a.CheckpointSize, "window", a.WindowSize, "tpdu", a.TPDUSize, "session_version", a.SessionVersion,
 		"tsdu_send", c.tsduOut, "tsdu_receive", c.tsduIn)
 	// res aliases the TSDU buffer, which the next read reuses.
@@ -275,35 +304,55 @@ func (a *Association) appendCP(cfg DialConfig, bindArgument []byte) ([]byte, err
 		}
 		return presentation.AppendCP(nil, &presentation.CP{Mode: presentation.ModeX410, X410: x})
 	}
-	if a.rec.resume != nil {
-		q.ConnectionData.Recover = a.rec.resume // no bind on recovery
-	} else {
-		open, err := rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindInvoke, Value: bindArgument}})
-		if err != nil {
+	// The bind: a ROS bind-invoke (X.880 §9), in the RTORQ with RTSE,
+	// else itself the AARQ's user information (X.881 §9.1).
+	var ui []byte
+	if a.rec.resume == nil {
+		var err error
+		if ui, err = rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindInvoke, Value: bindArgument}}); err != nil {
 			return nil, err
 		}
-		q.ConnectionData.Open = open
 	}
-	rq, err := rtse.Append(nil, &rtse.APDU{RTORQ: q})
+	if a.RTSE {
+		var err error
+		if a.rec.resume != nil {
+			q.ConnectionData.Recover = a.rec.resume // no bind on recovery
+		} else {
+			q.ConnectionData.Open = ui
+		}
+		if ui, err = rtse.Append(nil, &rtse.APDU{RTORQ: q}); err != nil {
+			return nil, err
+		}
+	}
+	bindID := a.c.ctxRTSE
+	aarq, err := acse.AppendAARQ(nil, &acse.AARQ{ContextName: a.app.Name, UserInformation: []acse.External{{
+		DirectReference: acse.BER, IndirectReference: &bindID, Encoding: acse.SingleASN1Type, Value: ui}}})
 	if err != nil {
 		return nil, err
 	}
-	rtseID := ctxRTSE
-	aarq, err := acse.AppendAARQ(nil, &acse.AARQ{ContextName: acse.MTSTransfer, UserInformation: []acse.External{{
-		DirectReference: acse.BER, IndirectReference: &rtseID, Encoding: acse.SingleASN1Type, Value: rq}}})
-	if err != nil {
-		return nil, err
+	pcs := []presentation.Context{{ID: ctxACSE, AbstractSyntax: acse.AbstractSyntax, TransferSyntaxes: []ber.OID{presentation.BER}}}
+	for i, as := range a.app.AbstractSyntaxes {
+		pcs = append(pcs, presentation.Context{ID: ctxACSE + 2*(i+1), AbstractSyntax: as, TransferSyntaxes: []ber.OID{presentation.BER}})
 	}
 	return presentation.AppendCP(nil, &presentation.CP{Mode: presentation.ModeNormal, Normal: &presentation.NormalCP{
 		CallingSelector: cfg.CallingPSAP,
 		CalledSelector:  cfg.CalledPSAP,
-		Contexts: []presentation.Context{
-			{ID: ctxACSE, AbstractSyntax: acse.AbstractSyntax, TransferSyntaxes: []ber.OID{presentation.BER}},
-			{ID: ctxRTSE, AbstractSyntax: oidMTARTSE, TransferSyntaxes: []ber.OID{presentation.BER}},
-			{ID: ctxMTSE, AbstractSyntax: oidMTSE, TransferSyntaxes: []ber.OID{presentation.BER}},
-		},
-		UserData: presentation.Fully(ctxACSE, aarq),
+		Contexts:        pcs,
+		UserData:        presentation.Fully(ctxACSE, aarq),
 	}})
+}
+
+// proposedID returns the presentation context identifier Dial gives the
+// abstract syntax as of app (ACSE 1, app's 3, 5, 7, ...); with as nil,
+// that of the first abstract syntax that is not the bind's (P1:
+// id-as-mtse, 5), or -1.
+func proposedID(app AppContext, as ber.OID) int {
+	for i, s := range app.AbstractSyntaxes {
+		if (as != nil && s.Equal(as)) || (as == nil && !s.Equal(app.Bind)) {
+			return ctxACSE + 2*(i+1)
+		}
+	}
+	return -1
 }
 
 // takeAC checks the session AC against our CN (X.225 §7.1.3).
@@ -329,15 +378,19 @@ func (a *Association) takeAC(s *session.SPDU) error {
 			a.c.tsduOut, a.c.tsduIn = int(t.V.InitToResp), int(t.V.RespToInit)
 		}
 	}
-	a.Requirements = ourFUs // PI 20 absent: what we proposed
+	fus, need, needName := ourFUs, session.FUHalfDuplex, "half-duplex"
+	if !a.RTSE {
+		fus, need, needName = rosFUs, session.FUDuplex, "duplex"
+	}
+	a.Requirements = fus // PI 20 absent: what we proposed
 	if s.Requirements.Ok {
 		a.Requirements = s.Requirements.V
 	}
-	if a.Requirements&^ourFUs != 0 {
+	if a.Requirements&^fus != 0 {
 		return &stateError{LayerSession, fmt.Sprintf("AC selects functional units %#x we did not propose", uint16(a.Requirements))}
 	}
-	if a.Requirements&session.FUHalfDuplex == 0 {
-		return &stateError{LayerSession, "AC does not select half-duplex"}
+	if a.Requirements&need == 0 {
+		return &stateError{LayerSession, "AC does not select " + needName}
 	}
 	if s.UserData == nil {
 		return &stateError{LayerSession, "AC without user data"}
@@ -370,13 +423,23 @@ func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
 		return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "mode-selector", Reason: presentation.UnexpectedPPDUParameter, Msg: "not a normal mode CPA"}
 	}
 	n := cpa.Normal
-	if len(n.Results) != 3 {
-		return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("%d results for 3 contexts", len(n.Results))}
+	proposed := append([]PresentationContext{{ctxACSE, acse.AbstractSyntax}}, contextsOf(a.app)...)
+	if len(n.Results) != len(proposed) {
+		return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("%d results for %d contexts", len(n.Results), len(proposed))}
 	}
+	var accepted []PresentationContext
 	for i, r := range n.Results {
-		if r.Result != presentation.Acceptance {
-			return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("context %d not accepted (%d)", []int{ctxACSE, ctxRTSE, ctxMTSE}[i], r.Result)}
+		pc := proposed[i]
+		if r.Result == presentation.Acceptance {
+			accepted = append(accepted, pc)
+			continue
 		}
+		// P1 needs all three; another context needs ACSE and its bind's
+		// context, and does without the others (X.226 §7.1.1).
+		if a.app.isP1() || pc.ID == ctxACSE || pc.ID == a.c.ctxRTSE {
+			return LayerPresentation, nil, &presentation.Error{PDU: "CPA", Field: "presentation-context-definition-result-list", Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("context %d not accepted (%d)", pc.ID, r.Result)}
+		}
+		a.c.log.Info("osi presentation context rejected by the peer", "context", pc.ID, "abstract_syntax", pc.AbstractSyntax.String(), "result", int(r.Result))
 	}
 	aare, err := decodeACSE(n.UserData, a.c.ctxACSE, "AARE")
 	if err != nil {
@@ -385,12 +448,33 @@ func (a *Association) takeCPA(ud []byte) (string, []byte, error) {
 	if aare.AARE == nil {
 		return LayerACSE, nil, &acse.Error{APDU: "ACSE-apdu", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "not an AARE"}
 	}
-	a.Contexts = proposedContexts()
+	a.Contexts = accepted
+	if !a.app.isP1() {
+		// Transfer's context: the first data context accepted.
+		a.ctxMTSE = -1
+		for _, pc := range accepted {
+			if pc.ID != ctxACSE && pc.ID != a.c.ctxRTSE {
+				a.ctxMTSE = pc.ID
+				break
+			}
+		}
+	}
 	a.ApplicationContext = aare.AARE.ContextName
 	if aare.AARE.Result != acse.Accepted {
 		// Accepted by the presentation layer but rejected by ACSE: still
 		// a refusal; the caller aborts the connection.
 		return LayerACSE, nil, a.aareRefused(aare.AARE)
+	}
+	if !a.RTSE {
+		// X.881 §9.1: the AARE's user information is the bind-result.
+		b, err := bindPDU(aare.AARE.UserInformation, a.c.ctxRTSE, "AARE")
+		if err != nil {
+			return LayerACSE, nil, err
+		}
+		if b.Kind != rose.BindResult {
+			return LayerACSE, nil, &acse.Error{APDU: "AARE", Field: "user-information", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: fmt.Sprintf("ROS bind PDU [%d], not a bind-result [17]", b.Kind)}
+		}
+		return "", b.Value, nil
 	}
 	ext, err := rtseExternal(aare.AARE.UserInformation, a.c.ctxRTSE)
 	if err != nil {
@@ -445,6 +529,13 @@ func rtseExternal(ui []acse.External, id int) ([]byte, error) {
 // user data (in a ROS bind-error, as PP sends it) is the bind error.
 func (a *Association) aareRefused(aare *acse.AARE) error {
 	re := &RefusedError{Layer: LayerACSE, Reason: aare.Diagnostic.Value, Msg: fmt.Sprintf("AARE result %d", aare.Result)}
+	if !a.RTSE {
+		// X.881 §9.1: the bind-error, if any, is the user information.
+		if b, err := bindPDU(aare.UserInformation, a.c.ctxRTSE, "AARE"); err == nil && b.Kind == rose.BindError {
+			re.BindError = bytes.Clone(b.Value)
+		}
+		return re
+	}
 	ext, err := rtseExternal(aare.UserInformation, a.c.ctxRTSE)
 	if err != nil {
 		return re

@@ -19,6 +19,9 @@ import (
 // pool's, a permanent one for FLASH traffic) is known dead as soon as it
 // dies, not at the next Transfer.
 //
+// It is for RTSE associations (P1, P3 over RTSE): on one without RTSE the
+// peer may send P-DATA at any time and WaitIdle returns ErrNoRTSE.
+//
 // It returns nil when ctx ends (cancelled or past its deadline) and the
 // peer sent nothing: nothing was read from the connection, and the
 // association can be used at once (Transfer, Close, another WaitIdle). The
@@ -64,6 +67,11 @@ import (
 func (a *Association) WaitIdle(ctx context.Context) error {
 	if err := a.usable(); err != nil {
 		return err
+	}
+	if !a.RTSE {
+		// Without RTSE the peer may send P-DATA at any time: there is
+		// no idle state to watch.
+		return ErrNoRTSE
 	}
 	if !a.turn {
 		return ErrNoTurn

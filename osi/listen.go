@@ -74,6 +74,19 @@ func listenMax(addr string, cfg ListenConfig, n int) (*Listener, error) {
 	if err := checkTSDUMaxSize(cfg.TSDUMaxSize); err != nil {
 		return nil, err
 	}
+	for i, x := range cfg.Applications {
+		if x.Name == nil {
+			return nil, fmt.Errorf("osi: listen: application context %d has no name", i)
+		}
+		if err := x.check(); err != nil {
+			return nil, err
+		}
+		for _, y := range cfg.Applications[:i] {
+			if x.Name.Equal(y.Name) {
+				return nil, fmt.Errorf("osi: listen: application context %v listed twice", x.Name)
+			}
+		}
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("osi: listen %s: %w", addr, err)
@@ -181,8 +194,9 @@ func (l *Listener) handshake(nc net.Conn) {
 	}
 }
 
-// Incoming is an association request read up to the RTORQ: what the
-// initiator asked for. Answer it with Accept or Refuse.
+// Incoming is an association request read up to the bind (the RTORQ, or
+// without RTSE the AARQ): what the initiator asked for. Answer it with
+// Accept or Refuse.
 type Incoming struct {
 	c *conn
 
@@ -191,12 +205,25 @@ type Incoming struct {
 	CallingSSAP, CalledSSAP []byte   // session selectors of the CN (nil: absent)
 	CallingPSAP, CalledPSAP []byte   // presentation selectors of the CP (normal mode; nil: absent)
 
-	Mode           Mode              // the P1 mode the initiator asked for
-	DialogueMode   rtse.DialogueMode // RTSE dialogue mode asked for
-	CheckpointSize int               // RTSE checkpoint size asked for (1024 octets; 0: none)
-	WindowSize     int               // RTSE window size asked for
-	// BindArgument is the MTABindArgument encoding (taken out of the ROS
-	// bind-invoke in normal mode).
+	Mode Mode // the P1 mode the initiator asked for (Mode1988Normal for every other application context)
+	// ApplicationContext is the application context name of the AARQ
+	// (normal mode; nil in X.410-1984 mode), one of
+	// ListenConfig.Applications, and RTSE whether that context
+	// transfers by RTSE (always in X.410-1984 mode).
+	ApplicationContext ber.OID
+	RTSE               bool
+	// Proposed are the presentation contexts the CP proposed, and
+	// Contexts those we accept for the application context (normal
+	// mode): ACSE's and the first of each abstract syntax it lists
+	// with BER.
+	Proposed, Contexts []PresentationContext
+	DialogueMode       rtse.DialogueMode // RTSE dialogue mode asked for
+	CheckpointSize     int               // RTSE checkpoint size asked for (1024 octets; 0: none)
+	WindowSize         int               // RTSE window size asked for
+	// BindArgument is the bind argument encoding (the MTABindArgument
+	// of P1, the MTSBindArgument of P3): the argument of the ROS
+	// bind-invoke in normal mode, the RTORQ's connectionDataRQ in
+	// X.410-1984 mode.
 	BindArgument []byte
 
 	cfg      ListenConfig
@@ -204,6 +231,8 @@ type Incoming struct {
 	cn       session.SPDU                     // the CN (its user data is not kept)
 	version  byte                             // session version to answer with
 	fus      session.FunctionalUnits          // functional units to answer with
+	cnFUs    session.FunctionalUnits          // functional units the CN proposed
+	app      AppContext                       // normal mode: the application context of the AARQ
 	tokens   session.TokenSetting             // token setting to answer with
 	tsdu     session.Opt[session.TSDUMaxSize] // TSDU maximum sizes to answer with (X.225 §8.3.1 PI 21; absent: no segmenting)
 	results  []presentation.ContextResult     // normal mode: the CPA results
@@ -254,7 +283,7 @@ func accept(ctx context.Context, nc net.Conn, cfg ListenConfig) (*Incoming, erro
 		c.log.Info("osi association request failed", "err", err)
 		return nil, err
 	}
-	c.log.Info("osi association request", "mode", in.Mode.String(), "dialogue", int(in.DialogueMode),
+	c.log.Info("osi association request", "mode", in.Mode.String(), "application_context", in.ApplicationContext.String(), "rtse", in.RTSE, "dialogue", int(in.DialogueMode),
 		"called_tsap", fmt.Sprintf("%q", in.CalledTSAP), "bind_octets", len(in.BindArgument))
 	return in, nil
 }
@@ -353,9 +382,20 @@ func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
 	if cn.Requirements.Ok {
 		fus = cn.Requirements.V
 	}
-	in.fus = fus & ourFUs
-	if in.fus&session.FUHalfDuplex == 0 {
-		return in.refuseSession(ctx, session.RefuseUserNotSpecified, "half-duplex not proposed")
+	in.cnFUs, in.fus = fus, fus&ourFUs
+	// RTSE needs half-duplex, ROS over presentation duplex (X.881 §9):
+	// the application context, in the AARQ, decides which is answered
+	// (readNormal), so that an AARQ of a context not served gets its
+	// ACSE rejection whatever the functional units proposed.
+	if fus&(session.FUHalfDuplex|session.FUDuplex) == 0 {
+		msg := "half-duplex not proposed"
+		switch {
+		case !cfg.serves(true):
+			msg = "duplex not proposed"
+		case cfg.serves(false):
+			msg = "neither half-duplex nor duplex proposed"
+		}
+		return in.refuseSession(ctx, session.RefuseUserNotSpecified, msg)
 	}
 	if cn.ConnAccept != nil && in.version == session.Version2 {
 		if in.tsdu, err = agreeTSDU(cn.ConnAccept.TSDUMaxSize, cfg.TSDUMaxSize); err != nil {
@@ -401,6 +441,11 @@ func (in *Incoming) read(ctx context.Context, cfg ListenConfig) error {
 func (in *Incoming) readX410(ctx context.Context, cp *presentation.CP) error {
 	in.Mode = Mode1988X410
 	in.c.mode = Mode1988X410
+	in.RTSE = true
+	if !in.cfg.servesP1() || in.cnFUs&session.FUHalfDuplex == 0 {
+		return in.refuseCP(ctx, LayerPresentation, &presentation.Error{PDU: "CP", Field: "mode-selector", Reason: presentation.UnexpectedPPDUParameter,
+			Msg: "X.410-1984 mode (P1 without ACSE, in half-duplex) is not served here"})
+	}
 	q, err := rtse.DecodeRTORQ(cp.X410, rtse.TagX410Params)
 	if err != nil {
 		return in.refuseCP(ctx, LayerRTSE, err)
@@ -416,46 +461,30 @@ func (in *Incoming) readX410(ctx context.Context, cp *presentation.CP) error {
 	return nil
 }
 
-// readNormal reads the contexts, the AARQ and the RTORQ of a normal mode CP.
+// readNormal reads the contexts and the AARQ of a normal mode CP, and
+// the bind it carries: with RTSE in the RTORQ (X.881 §9.2), without as
+// the AARQ's user information itself (X.881 §9.1).
 func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) error {
 	in.Mode = Mode1988Normal
 	in.c.mode = Mode1988Normal
 	in.CallingPSAP, in.CalledPSAP = n.CallingSelector, n.CalledSelector
-	acseID, rtseID, mtseID := -1, -1, -1
-	in.results = make([]presentation.ContextResult, len(n.Contexts))
+	apps := in.cfg.applications()
+	in.Proposed = make([]PresentationContext, len(n.Contexts))
+	acseID := -1
 	for i, pc := range n.Contexts {
-		ber := false
-		for _, ts := range pc.TransferSyntaxes {
-			ber = ber || bytes.Equal(ts, presentation.BER)
-		}
-		known := true
-		switch {
-		case bytes.Equal(pc.AbstractSyntax, acse.AbstractSyntax) && acseID < 0:
+		in.Proposed[i] = PresentationContext{ID: pc.ID, AbstractSyntax: pc.AbstractSyntax}
+		if acseID < 0 && pc.AbstractSyntax.Equal(acse.AbstractSyntax) && hasBER(pc) {
 			acseID = pc.ID
-		case bytes.Equal(pc.AbstractSyntax, oidMTARTSE) && rtseID < 0:
-			rtseID = pc.ID
-		case bytes.Equal(pc.AbstractSyntax, oidMTSE) && mtseID < 0:
-			mtseID = pc.ID
-		default:
-			known = false
-		}
-		switch {
-		case !known:
-			r := 1 // abstract-syntax-not-supported
-			in.results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
-		case !ber:
-			r := 2 // proposed-transfer-syntaxes-not-supported
-			in.results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
-		default:
-			in.results[i] = presentation.ContextResult{Result: presentation.Acceptance, TransferSyntax: presentation.BER}
-			in.contexts = append(in.contexts, PresentationContext{ID: pc.ID, AbstractSyntax: pc.AbstractSyntax})
 		}
 	}
-	if acseID < 0 || rtseID < 0 {
+	// Until the AARQ names the application context, the answer to the
+	// contexts is the first one served's.
+	in.results, in.contexts = contextResults(n.Contexts, apps[0])
+	if acseID < 0 {
 		return in.refuseCP(ctx, LayerPresentation, &presentation.Error{PDU: "CP", Field: "presentation-context-definition-list",
-			Reason: presentation.InvalidPPDUParameterValue, Msg: "no ACSE or id-as-mta-rtse context with BER"})
+			Reason: presentation.InvalidPPDUParameterValue, Msg: "no ACSE context with BER"})
 	}
-	in.c.ctxACSE, in.c.ctxRTSE, in.ctxMTSE = acseID, rtseID, mtseID
+	in.c.ctxACSE = acseID
 	ap, err := decodeACSE(n.UserData, acseID, "AARQ")
 	if err != nil {
 		return in.refuseCP(ctx, LayerACSE, err)
@@ -463,10 +492,68 @@ func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) er
 	if ap.AARQ == nil {
 		return in.refuseCP(ctx, LayerACSE, &acse.Error{APDU: "ACSE-apdu", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: "not an AARQ"})
 	}
-	if !bytes.Equal(ap.AARQ.ContextName, acse.MTSTransfer) {
+	in.ApplicationContext = ap.AARQ.ContextName
+	app, ok := AppContext{}, false
+	for _, x := range apps {
+		if x.Name.Equal(ap.AARQ.ContextName) {
+			app, ok = x, true
+			break
+		}
+	}
+	if !ok {
 		return in.rejectAARQ(ctx, acse.ApplicationContextNameNotSupported, nil, fmt.Sprintf("application context %v", ber.OID(ap.AARQ.ContextName)))
 	}
-	ext, err := rtseExternal(ap.AARQ.UserInformation, rtseID)
+	in.app, in.RTSE = app, app.RTSE
+	in.results, in.contexts = contextResults(n.Contexts, app)
+	in.Contexts = in.contexts
+	bindID, mtseID := -1, -1
+	for _, pc := range in.contexts {
+		switch {
+		case pc.AbstractSyntax.Equal(app.Bind) && bindID < 0:
+			bindID = pc.ID
+		case !pc.AbstractSyntax.Equal(app.Bind) && !pc.AbstractSyntax.Equal(acse.AbstractSyntax) && mtseID < 0:
+			mtseID = pc.ID
+		}
+	}
+	if app.isP1() {
+		mtseID = -1 // Transfer's context is id-as-mtse's
+		for _, pc := range in.contexts {
+			if pc.AbstractSyntax.Equal(oidMTSE) {
+				mtseID = pc.ID
+				break
+			}
+		}
+	}
+	if bindID < 0 {
+		return in.refuseCP(ctx, LayerPresentation, &presentation.Error{PDU: "CP", Field: "presentation-context-definition-list",
+			Reason: presentation.InvalidPPDUParameterValue, Msg: fmt.Sprintf("no %v context with BER", app.Bind)})
+	}
+	in.c.ctxRTSE, in.ctxMTSE = bindID, mtseID
+	// The session functional units the application context needs
+	// (X.881 §9): chosen now, answered in the AC.
+	if app.RTSE {
+		if in.cnFUs&session.FUHalfDuplex == 0 {
+			return in.refuseSession(ctx, session.RefuseUserNotSpecified, "half-duplex not proposed, which RTSE needs")
+		}
+		in.fus = in.cnFUs & ourFUs
+	} else {
+		if in.cnFUs&session.FUDuplex == 0 {
+			return in.refuseSession(ctx, session.RefuseUserNotSpecified, fmt.Sprintf("duplex not proposed, which application context %v needs", app.Name))
+		}
+		in.fus, in.tokens = rosFUs, 0
+	}
+	if !app.RTSE {
+		b, err := bindPDU(ap.AARQ.UserInformation, bindID, "AARQ")
+		if err == nil && b.Kind != rose.BindInvoke {
+			err = &acse.Error{APDU: "AARQ", Field: "user-information", Source: acse.SourceServiceProvider, Diagnostic: acse.ProtocolError, Msg: fmt.Sprintf("ROS bind PDU [%d], not a bind-invoke [16]", b.Kind)}
+		}
+		if err != nil {
+			return in.refuseCP(ctx, LayerACSE, err)
+		}
+		in.BindArgument = b.Value
+		return nil
+	}
+	ext, err := rtseExternal(ap.AARQ.UserInformation, bindID)
 	if err != nil {
 		return in.refuseCP(ctx, LayerRTSE, err)
 	}
@@ -491,6 +578,78 @@ func (in *Incoming) readNormal(ctx context.Context, n *presentation.NormalCP) er
 	}
 	in.BindArgument = b.Bind.Value
 	return nil
+}
+
+// hasBER reports whether pc proposes BER among its transfer syntaxes.
+func hasBER(pc presentation.Context) bool {
+	for _, ts := range pc.TransferSyntaxes {
+		if ts.Equal(presentation.BER) {
+			return true
+		}
+	}
+	return false
+}
+
+// contextResults answers the presentation contexts proposed for the
+// application context app (X.226 §8.2, CPA and CPR): acceptance with BER
+// for the first one of ACSE's and of each abstract syntax of app,
+// provider-rejection abstract-syntax-not-supported (1) for the others,
+// proposed-transfer-syntaxes-not-supported (2) when BER is not among the
+// transfer syntaxes. It returns the results and the contexts accepted.
+func contextResults(pcs []presentation.Context, app AppContext) ([]presentation.ContextResult, []PresentationContext) {
+	results := make([]presentation.ContextResult, len(pcs))
+	var accepted []PresentationContext
+	seen := make(map[string]bool, len(pcs))
+	for i, pc := range pcs {
+		known := !seen[string(pc.AbstractSyntax)] && pc.AbstractSyntax.Equal(acse.AbstractSyntax)
+		for _, as := range app.AbstractSyntaxes {
+			known = known || (!seen[string(pc.AbstractSyntax)] && pc.AbstractSyntax.Equal(as))
+		}
+		switch {
+		case !known:
+			r := 1 // abstract-syntax-not-supported
+			results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
+		case !hasBER(pc):
+			r := 2 // proposed-transfer-syntaxes-not-supported
+			results[i] = presentation.ContextResult{Result: presentation.ProviderRejection, ProviderReason: &r}
+		default:
+			seen[string(pc.AbstractSyntax)] = true
+			results[i] = presentation.ContextResult{Result: presentation.Acceptance, TransferSyntax: presentation.BER}
+			accepted = append(accepted, PresentationContext{ID: pc.ID, AbstractSyntax: pc.AbstractSyntax})
+		}
+	}
+	return results, accepted
+}
+
+// applications returns the application contexts served (P1's when the
+// configuration names none).
+func (cfg *ListenConfig) applications() []AppContext {
+	if len(cfg.Applications) == 0 {
+		return []AppContext{MTSTransfer}
+	}
+	return cfg.Applications
+}
+
+// serves reports whether the listener serves an application context with
+// RTSE (rtse) or without.
+func (cfg *ListenConfig) serves(rtse bool) bool {
+	for _, x := range cfg.applications() {
+		if x.RTSE == rtse {
+			return true
+		}
+	}
+	return false
+}
+
+// servesP1 reports whether the listener serves P1 (and so its X.410-1984
+// mode).
+func (cfg *ListenConfig) servesP1() bool {
+	for _, x := range cfg.applications() {
+		if x.isP1() {
+			return true
+		}
+	}
+	return false
 }
 
 // refuseSession refuses the CN with an RF (X.225 §8.3.5) and disconnects.
@@ -543,11 +702,17 @@ func (in *Incoming) sendRF(ctx context.Context, cpr []byte) {
 }
 
 // rejectAARQ refuses the association in ACSE: an AARE rejected-permanent
-// with diagnostic, carrying rtorj when not nil, in a CPR in an RF.
+// with diagnostic, carrying rtorj when not nil (the RTORJ, or without RTSE
+// the ROS bind-error) as its user information in the bind's context, in a
+// CPR in an RF.
 func (in *Incoming) rejectAARQ(ctx context.Context, diag int, rtorj []byte, msg string) error {
 	c := in.c
 	c.log.Warn("osi association refused", "layer", LayerACSE, "cause", msg, "diagnostic", diag)
-	aare := &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.RejectedPermanent, Diagnostic: acse.Diagnostic{Source: acse.ServiceUser, Value: diag}}
+	name := in.app.Name
+	if name == nil {
+		name = in.cfg.applications()[0].Name
+	}
+	aare := &acse.AARE{ContextName: name, Result: acse.RejectedPermanent, Diagnostic: acse.Diagnostic{Source: acse.ServiceUser, Value: diag}}
 	if rtorj != nil {
 		id := c.ctxRTSE
 		aare.UserInformation = []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: rtorj}}
@@ -564,11 +729,13 @@ func (in *Incoming) rejectAARQ(ctx context.Context, diag int, rtorj []byte, msg 
 	return &RefusedError{Layer: LayerACSE, Reason: diag, Msg: msg}
 }
 
-// Refuse refuses the bind with bindError (the MTABindError encoding): an
-// RTORJ whose userDataRJ is the ROS bind-error, in an AARE
-// rejected-permanent, in a CPR-PPDU, in a session RF (1988 normal mode);
-// in X.410-1984 mode, the RTORJ (refuseReason validationFailure, and the
-// bind error as userDataRJ) is the CPR-PPDU. The connection is then closed.
+// Refuse refuses the bind with bindError (the MTABindError encoding, or
+// another context's bind error): an RTORJ whose userDataRJ is the ROS
+// bind-error, in an AARE rejected-permanent, in a CPR-PPDU, in a session
+// RF (1988 normal mode); without RTSE the ROS bind-error [18] is itself
+// the AARE's user information (X.881 §9.1); in X.410-1984 mode, the RTORJ
+// (refuseReason validationFailure, and the bind error as userDataRJ) is
+// the CPR-PPDU. The connection is then closed.
 func (in *Incoming) Refuse(ctx context.Context, bindError []byte) error {
 	if in.answered {
 		return errors.New("osi: association request already answered")
@@ -598,9 +765,12 @@ func (in *Incoming) Refuse(ctx context.Context, bindError []byte) error {
 			return err
 		}
 	}
-	j, err := rtse.Append(nil, &rtse.APDU{RTORJ: &rtse.RTORJ{UserData: ud}})
-	if err != nil {
-		return err
+	j := ud
+	if in.RTSE {
+		var err error
+		if j, err = rtse.Append(nil, &rtse.APDU{RTORJ: &rtse.RTORJ{UserData: ud}}); err != nil {
+			return err
+		}
 	}
 	var re *RefusedError
 	if err := in.rejectAARQ(ctx, acse.UserNoReasonGiven, j, "bind refused"); err != nil && !errors.As(err, &re) {
@@ -609,8 +779,11 @@ func (in *Incoming) Refuse(ctx context.Context, bindError []byte) error {
 	return nil
 }
 
-// Accept accepts the bind with bindResult (the MTABindResult encoding) and
-// returns the association.
+// Accept accepts the bind with bindResult (the MTABindResult encoding,
+// or another context's bind result) and returns the association: in an
+// RTOAC as Refuse describes for the refusal, or without RTSE as the ROS
+// bind-result [17] that is the AARE's user information (X.881 §9.1), the
+// AC selecting duplex with no token setting.
 func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association, error) {
 	if in.answered {
 		return nil, errors.New("osi: association request already answered")
@@ -619,6 +792,9 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	c := in.c
 	ctx, cancel := context.WithTimeout(ctx, c.to.Connect)
 	defer cancel()
+	if !in.RTSE {
+		return in.acceptROS(ctx, bindResult)
+	}
 	cs, ws := in.cfg.CheckpointSize, in.cfg.WindowSize
 	if cs == 0 {
 		cs = defaultCheckpointSize
@@ -644,12 +820,12 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 	}
 	a := &Association{c: c, Mode: in.Mode, DialogueMode: in.DialogueMode, CheckpointSize: cs, WindowSize: ws,
 		TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus, Tokens: in.tokens,
-		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts}
+		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts, RTSE: true}
 	if in.Mode == Mode1988Normal {
-		a.ApplicationContext = acse.MTSTransfer
+		a.ApplicationContext, a.app = in.app.Name, in.app
 	}
 	in.registerRecovery(a)
-	c.log.Info("osi association accepted", "mode", a.Mode.String(), "dialogue", int(a.DialogueMode),
+	c.log.Info("osi association accepted", "mode", a.Mode.String(), "application_context", a.ApplicationContext.String(), "dialogue", int(a.DialogueMode),
 		"checkpoint", cs, "window", ws, "tpdu", a.TPDUSize, "session_version", a.SessionVersion,
 		"tsdu_send", c.tsduOut, "tsdu_receive", c.tsduIn)
 	return a, nil
@@ -657,11 +833,10 @@ func (in *Incoming) Accept(ctx context.Context, bindResult []byte) (*Association
 
 // writeAccept sends the session AC whose user data is the CPA-PPDU
 // carrying ac: in X.410-1984 mode as its x410-mode-parameters, in normal
-// mode inside an AARE (accepted, id-ac-mts-transfer) with the contexts'
-// results (X.225 §8.3.2, X.226 §8.2, X.227, X.228 §9). The session is up
+// mode inside an AARE (accepted, of the AARQ's application context) with
+// the contexts' results (X.225 §8.3.2, X.226 §8.2, X.227, X.228 §9). The session is up
 // once it is sent.
 func (in *Incoming) writeAccept(ctx context.Context, ac *rtse.RTOAC) error {
-	c := in.c
 	var cpa []byte
 	if in.Mode.x410() {
 		x, err := rtse.AppendRTOAC(nil, ac, rtse.TagX410Params)
@@ -676,17 +851,66 @@ func (in *Incoming) writeAccept(ctx context.Context, ac *rtse.RTOAC) error {
 		if err != nil {
 			return err
 		}
-		id := c.ctxRTSE
-		aare, err := acse.AppendAARE(nil, &acse.AARE{ContextName: acse.MTSTransfer, Result: acse.Accepted,
-			Diagnostic:      acse.Diagnostic{Source: acse.ServiceUser, Value: acse.UserNull},
-			UserInformation: []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: r}}})
-		if err != nil {
+		if cpa, err = in.appendCPA(r); err != nil {
 			return err
 		}
-		if cpa, err = presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
-			Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}}); err != nil {
-			return err
+	}
+	return in.writeAC(ctx, cpa)
+}
+
+// appendCPA encodes the normal mode CPA-PPDU with the contexts' results
+// and an AARE accepted, of the AARQ's application context, whose user
+// information is ui (the RTOAC, or without RTSE the ROS bind-result) in
+// the bind's context (X.226 §8.2, X.227 §9.1, X.881 §9).
+func (in *Incoming) appendCPA(ui []byte) ([]byte, error) {
+	c := in.c
+	id := c.ctxRTSE
+	name := in.app.Name
+	if name == nil {
+		name = acse.MTSTransfer
+	}
+	aare, err := acse.AppendAARE(nil, &acse.AARE{ContextName: name, Result: acse.Accepted,
+		Diagnostic:      acse.Diagnostic{Source: acse.ServiceUser, Value: acse.UserNull},
+		UserInformation: []acse.External{{DirectReference: acse.BER, IndirectReference: &id, Encoding: acse.SingleASN1Type, Value: ui}}})
+	if err != nil {
+		return nil, err
+	}
+	return presentation.AppendCPA(nil, &presentation.CPA{Mode: presentation.ModeNormal, Normal: &presentation.NormalCPA{
+		Results: in.results, UserData: presentation.Fully(c.ctxACSE, aare)}})
+}
+
+// acceptROS accepts an association without RTSE (X.881 §9.1): the AARE's
+// user information is the ROS bind-result [17] with bindResult; the AC
+// selects duplex and has no token setting.
+func (in *Incoming) acceptROS(ctx context.Context, bindResult []byte) (*Association, error) {
+	c := in.c
+	ui, err := rose.Append(nil, &rose.PDU{Bind: &rose.Bind{Kind: rose.BindResult, Value: bindResult}})
+	if err == nil {
+		var cpa []byte
+		if cpa, err = in.appendCPA(ui); err == nil {
+			err = in.writeAC(ctx, cpa)
 		}
+	}
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	a := &Association{c: c, Mode: in.Mode, TPDUSize: in.tpduSize, SessionVersion: in.version, Requirements: in.fus,
+		LocalAddr: c.nc.LocalAddr(), RemoteAddr: c.nc.RemoteAddr(), ctxMTSE: in.ctxMTSE, Contexts: in.contexts,
+		ApplicationContext: in.app.Name, app: in.app}
+	c.log.Info("osi association accepted", "mode", a.Mode.String(), "application_context", a.ApplicationContext.String(), "rtse", false,
+		"tpdu", a.TPDUSize, "session_version", a.SessionVersion, "tsdu_send", c.tsduOut, "tsdu_receive", c.tsduIn)
+	return a, nil
+}
+
+// writeAC sends the session AC whose user data is the CPA-PPDU cpa
+// (X.225 §8.3.2): the token setting with RTSE, none without (duplex). The
+// session is up once it is sent.
+func (in *Incoming) writeAC(ctx context.Context, cpa []byte) error {
+	c := in.c
+	tokens := session.Some(in.tokens)
+	if !in.RTSE {
+		tokens = session.Opt[session.TokenSetting]{}
 	}
 	id := &session.ConnectionID{}
 	if in.cn.ConnID != nil {
@@ -696,7 +920,7 @@ func (in *Incoming) writeAccept(ctx context.Context, ac *rtse.RTOAC) error {
 	}
 	acSPDU := session.SPDU{Kind: session.KindAC, ConnID: id,
 		ConnAccept: &session.ConnectAcceptItem{ProtocolOptions: session.Some(byte(0)), TSDUMaxSize: in.tsdu,
-			Version: session.Some(in.version), TokenSetting: session.Some(in.tokens)},
+			Version: session.Some(in.version), TokenSetting: tokens},
 		Requirements: session.Some(in.fus),
 		CalledSSAP:   in.respondingSSAP(),
 		UserData:     cpa,

@@ -1,8 +1,10 @@
-// Package osi runs the OSI upper layers over TCP for X.400 P1: the RFC 1006
-// transport (ISO 8073 / X.224 class 0), the ISO 8327 / X.225 session, the ISO
-// 8823 / X.226 presentation, ACSE (X.227) and RTSE (X.228) association
+// Package osi runs the OSI upper layers over TCP for X.400 P1 and P3: the
+// RFC 1006 transport (ISO 8073 / X.224 class 0), the ISO 8327 / X.225
+// session, the ISO 8823 / X.226 presentation, ACSE (X.227), RTSE (X.228)
+// and the ROS bind and data transfer of X.880 / X.881, association
 // establishment and release, as an initiator (Dial) and as a responder
-// (Listen, Accept), in two modes:
+// (Listen, Accept). P1 (id-ac-mts-transfer, the default) runs in two
+// modes:
 //
 //   - 1988 normal mode (X.410-1984 mode is X.228 §7's name for the other):
 //     presentation normal mode with the contexts ACSE 2.2.1.0.1 (1),
@@ -17,6 +19,27 @@
 //     x410-mode-parameters (X.226 §8.2), the CPR-PPDU the RTORJ, and the
 //     bind argument and result are bare, as PP's loop88x410 and loop84
 //     captures show. Release is session FN/DN without user data.
+//
+// Other application contexts (AppContext, DialConfig.Application,
+// ListenConfig.Applications; X.419's P3 contexts are MTSAccess88 ...
+// MTSForcedReliableAccess94) run in normal mode with their own name and
+// abstract syntaxes (ACSE 1, then 3, 5, 7, ...; a listener accepts those
+// of the context the AARQ names, rejects the other contexts, and rejects
+// an AARQ of a context it does not serve with
+// application-context-name-not-supported). With RTSE (the reliable
+// access contexts) everything is as for P1: the ROS bind-invoke in the
+// RTORQ, RT-TRANSFER of each APDU, whose presentation context TransferIn
+// names and Received.Context reports. Without RTSE (mts-access,
+// mts-forced-access: ROS over presentation, X.881 §9.1; ros.go) the ROS
+// bind-invoke [16], bind-result [17] or bind-error [18] is the AARQ's or
+// AARE's user information itself, the session runs in duplex with no
+// token, and each ROS PDU is a P-DATA (SendData, ReceiveData: a GT+DT
+// whose TD-PPDU holds one PDV of the operation's context, at most
+// Limits.MaxAPDU octets) which either side sends when it likes; the
+// initiator releases (RLRQ/RLRE over FN/DN), and an abort is an ABRT
+// from the service user. Incoming reports the context named, the
+// contexts proposed and accepted, whether RTSE is used and the bind
+// argument. The ROS PDUs themselves are the caller's (osi/rose).
 //
 // The PDUs are encoded and decoded by the codecs of the subpackages
 // (transport, session, presentation, acse, rtse, rose); this package holds
@@ -99,7 +122,12 @@
 // within Limits.MaxTSDU and Limits.MaxSegments.
 //
 // Not done yet: segmenting covers S-DATA only (RTSE sends nothing else
-// that large); the other SPDUs cannot be segmented and go whole.
+// that large); the other SPDUs cannot be segmented and go whole. The ROS
+// unbind PDUs ([19] to [21] in the RLRQ/RLRE) are not sent: the release
+// carries none, as X.411's MTS unbind has no argument; WaitIdle and the
+// turn services are RTSE's. Without RTSE an association is still used by
+// one goroutine at a time: the caller alternates SendData and ReceiveData
+// (the peer's invokes come between its answers).
 package osi
 
 import (
@@ -149,11 +177,121 @@ const (
 	TwoWayAlternate = rtse.TwoWayAlternate
 )
 
-// Object identifiers of the 1988 normal mode contexts (X.419 §A, X.411).
+// Object identifiers of the MHS application contexts and abstract
+// syntaxes (X.419 Annex A, module MHSProtocolObjectIdentifiers: id-ac is
+// 2.6.0.1, id-as 2.6.0.2).
 var (
-	oidMTARTSE = ber.MustOID("2.6.0.2.12") // id-as-mta-rtse
-	oidMTSE    = ber.MustOID("2.6.0.2.7")  // id-as-mtse
+	IDAsMSSE     = ber.MustOID("2.6.0.2.1")  // id-as-msse: message submission operations (ROS)
+	IDAsMDSE88   = ber.MustOID("2.6.0.2.2")  // id-as-mdse-88: message delivery operations, 1988
+	IDAsMASE88   = ber.MustOID("2.6.0.2.6")  // id-as-mase-88: message administration operations, 1988
+	IDAsMTSE     = ber.MustOID("2.6.0.2.7")  // id-as-mtse: the MTS-APDUs of P1
+	IDAsMTSRTSE  = ber.MustOID("2.6.0.2.8")  // id-as-mts-rtse: RTSE-apdus with the MTS bind (P3 over RTSE)
+	IDAsMTS      = ber.MustOID("2.6.0.2.11") // id-as-mts: the MTS bind and unbind (ROS bind PDUs, P3 without RTSE)
+	IDAsMTARTSE  = ber.MustOID("2.6.0.2.12") // id-as-mta-rtse: RTSE-apdus with the MTA bind (P1)
+	IDAsMDSE94   = ber.MustOID("2.6.0.2.14") // id-as-mdse-94: message delivery operations, 1994
+	IDAsMASE94   = ber.MustOID("2.6.0.2.16") // id-as-mase-94: message administration operations, 1994
+	oidMTARTSE   = IDAsMTARTSE
+	oidMTSE      = IDAsMTSE
+	p1Syntaxes   = []ber.OID{IDAsMTARTSE, IDAsMTSE}
+	p3Syntaxes88 = []ber.OID{IDAsMTS, IDAsMSSE, IDAsMDSE88, IDAsMASE88}
+	p3Syntaxes94 = []ber.OID{IDAsMTS, IDAsMSSE, IDAsMDSE94, IDAsMASE94}
+	p3RTSE88     = []ber.OID{IDAsMTSRTSE, IDAsMSSE, IDAsMDSE88, IDAsMASE88}
+	p3RTSE94     = []ber.OID{IDAsMTSRTSE, IDAsMSSE, IDAsMDSE94, IDAsMASE94}
 )
+
+// AppContext is the application context of a normal mode association
+// (X.227 §7.1.4.1 application context name; X.880 §11 / X.881: how it
+// is established and how its information is transferred): its name, the
+// abstract syntaxes it uses besides ACSE's, the one of its bind, and
+// whether it transfers by RTSE.
+//
+// With RTSE ("ESTABLISHED BY association-by-RTSE, INFORMATION TRANSFER
+// BY transfer-by-RTSE", X.881 §9.2): the bind argument travels in a ROS
+// bind-invoke [16] as the connectionDataRQ of the RTORQ in the AARQ (the
+// result in the RTOAC, the error in the RTORJ), each APDU as an
+// RT-TRANSFER (Transfer, TransferIn), in session half-duplex with the
+// minor synchronize, activity management and exceptions functional
+// units; this is P1's id-ac-mts-transfer and P3's reliable access
+// contexts. Without RTSE ("ESTABLISHED BY acse, INFORMATION TRANSFER BY
+// pData", X.881 §9.1): the ROS bind-invoke [16], bind-result [17] or
+// bind-error [18] is itself the user information of the AARQ or AARE,
+// in the presentation context of Bind, and each ROS PDU is a P-DATA
+// (SendData, ReceiveData) in session duplex, with no token (ros.go);
+// this is P3's mts-access and mts-forced-access contexts.
+//
+// The zero value stands for P1's id-ac-mts-transfer (MTSTransfer).
+type AppContext struct {
+	// Name is the application context name of the AARQ and AARE.
+	Name ber.OID
+	// AbstractSyntaxes are the abstract syntaxes of the presentation
+	// contexts besides ACSE's: Dial proposes ACSE as context 1 and
+	// these as 3, 5, 7, ... in this order, each with BER; a listener
+	// accepts those of the context the AARQ names and rejects the
+	// others (abstract-syntax-not-supported).
+	AbstractSyntaxes []ber.OID
+	// Bind is the abstract syntax of the bind, one of AbstractSyntaxes:
+	// the RTSE APDUs' with RTSE (id-as-mta-rtse, id-as-mts-rtse), the
+	// ROS bind PDUs' without (id-as-mts). Its context must be accepted.
+	Bind ber.OID
+	// RTSE is set when the context establishes and transfers by RTSE.
+	RTSE bool
+}
+
+// The application contexts of X.419: P1 (X.419 §A.1, module
+// MTSTransferProtocol) and the MTS access contexts of P3 (module
+// MTSAccessProtocol): mts-access-88/94 and mts-forced-access-88/94 (the
+// MTS-user or the MTS initiates) without RTSE, and their reliable
+// variants with RTSE in normal mode.
+var (
+	MTSTransfer = AppContext{Name: acse.MTSTransfer, AbstractSyntaxes: p1Syntaxes, Bind: IDAsMTARTSE, RTSE: true}
+
+	MTSAccess88               = AppContext{Name: ber.MustOID("2.6.0.1.0"), AbstractSyntaxes: p3Syntaxes88, Bind: IDAsMTS}
+	MTSForcedAccess88         = AppContext{Name: ber.MustOID("2.6.0.1.1"), AbstractSyntaxes: p3Syntaxes88, Bind: IDAsMTS}
+	MTSReliableAccess88       = AppContext{Name: ber.MustOID("2.6.0.1.2"), AbstractSyntaxes: p3RTSE88, Bind: IDAsMTSRTSE, RTSE: true}
+	MTSForcedReliableAccess88 = AppContext{Name: ber.MustOID("2.6.0.1.3"), AbstractSyntaxes: p3RTSE88, Bind: IDAsMTSRTSE, RTSE: true}
+	MTSAccess94               = AppContext{Name: ber.MustOID("2.6.0.1.7"), AbstractSyntaxes: p3Syntaxes94, Bind: IDAsMTS}
+	MTSForcedAccess94         = AppContext{Name: ber.MustOID("2.6.0.1.8"), AbstractSyntaxes: p3Syntaxes94, Bind: IDAsMTS}
+	MTSReliableAccess94       = AppContext{Name: ber.MustOID("2.6.0.1.9"), AbstractSyntaxes: p3RTSE94, Bind: IDAsMTSRTSE, RTSE: true}
+	MTSForcedReliableAccess94 = AppContext{Name: ber.MustOID("2.6.0.1.10"), AbstractSyntaxes: p3RTSE94, Bind: IDAsMTSRTSE, RTSE: true}
+)
+
+// orP1 returns x, or MTSTransfer when x is the zero value.
+func (x AppContext) orP1() AppContext {
+	if x.Name == nil {
+		return MTSTransfer
+	}
+	return x
+}
+
+// isP1 reports whether x is P1's id-ac-mts-transfer, all of whose
+// contexts a CPA must accept.
+func (x AppContext) isP1() bool { return x.Name.Equal(acse.MTSTransfer) }
+
+// check reports what is wrong with x as a configured context.
+func (x AppContext) check() error {
+	if x.Name == nil {
+		return nil
+	}
+	if len(x.AbstractSyntaxes) == 0 || len(x.AbstractSyntaxes) > 60 {
+		return fmt.Errorf("osi: application context %v: %d abstract syntaxes (1 to 60)", x.Name, len(x.AbstractSyntaxes))
+	}
+	found := false
+	for i, s := range x.AbstractSyntaxes {
+		if s.Equal(acse.AbstractSyntax) {
+			return fmt.Errorf("osi: application context %v: the ACSE abstract syntax is always proposed, not listed", x.Name)
+		}
+		for _, t := range x.AbstractSyntaxes[:i] {
+			if s.Equal(t) {
+				return fmt.Errorf("osi: application context %v: abstract syntax %v listed twice", x.Name, s)
+			}
+		}
+		found = found || s.Equal(x.Bind)
+	}
+	if !found {
+		return fmt.Errorf("osi: application context %v: bind abstract syntax %v is not one of its abstract syntaxes", x.Name, x.Bind)
+	}
+	return nil
+}
 
 // PresentationContext is a presentation context of an association: its
 // identifier and abstract syntax (the transfer syntax is always BER).
@@ -165,7 +303,17 @@ type PresentationContext struct {
 // proposedContexts are the contexts Dial proposes, all of which a CPA
 // must accept.
 func proposedContexts() []PresentationContext {
-	return []PresentationContext{{ctxACSE, acse.AbstractSyntax}, {ctxRTSE, oidMTARTSE}, {ctxMTSE, oidMTSE}}
+	return append([]PresentationContext{{ctxACSE, acse.AbstractSyntax}}, contextsOf(MTSTransfer)...)
+}
+
+// contextsOf returns the presentation contexts Dial proposes for app's
+// abstract syntaxes: 3, 5, 7, ... in order (ACSE's, 1, is not among them).
+func contextsOf(app AppContext) []PresentationContext {
+	pcs := make([]PresentationContext, len(app.AbstractSyntaxes))
+	for i, as := range app.AbstractSyntaxes {
+		pcs[i] = PresentationContext{ID: ctxACSE + 2*(i+1), AbstractSyntax: as}
+	}
+	return pcs
 }
 
 // PP's presentation context identifiers, used when we propose the contexts.
@@ -267,6 +415,14 @@ type DialConfig struct {
 	Mode         Mode
 	DialogueMode rtse.DialogueMode
 
+	// Application is the application context proposed in normal mode
+	// (Mode1988Normal): its name in the AARQ, its abstract syntaxes as
+	// the presentation contexts, whether RTSE carries the bind and the
+	// data (see AppContext). The zero value is P1's id-ac-mts-transfer,
+	// as PP proposes it. Without RTSE, DialogueMode, CheckpointSize,
+	// WindowSize and Recovery do not apply.
+	Application AppContext
+
 	// CheckpointSize is the RTSE checkpoint size proposed, in units of
 	// 1024 octets (0: no checkpointing; PP proposes 63).
 	CheckpointSize int
@@ -310,6 +466,14 @@ type ListenConfig struct {
 	// 1} reproduces).
 	CheckpointSize int
 	WindowSize     int
+	// Applications are the application contexts accepted in normal
+	// mode (nil: MTSTransfer alone, P1). An AARQ naming another is
+	// rejected with the ACSE diagnostic
+	// application-context-name-not-supported; the presentation
+	// contexts whose abstract syntax the named one does not list are
+	// rejected (abstract-syntax-not-supported). The session functional
+	// units must suit it: half-duplex with RTSE, duplex without.
+	Applications []AppContext
 	// MaxHandshakes is the most association requests being read (CR ...
 	// RTORQ) or waiting for Accept at a time; a TCP connection beyond it
 	// is closed at once with a log line (0: 64).

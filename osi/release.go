@@ -28,6 +28,12 @@ import (
 // (and RLRE) and closes. Any other PDU, or ctx's deadline, aborts. An
 // APDU received but neither confirmed nor refused is refused first
 // (ExceptionJeopardized: the sender keeps it).
+//
+// Without RTSE (ROS over presentation, duplex) there is no turn: the
+// initiator sends the FN with the RLRQ at once, and the responder's Close
+// waits for it. The P-DATA the peer still sends meanwhile (X.225 §7.6: data
+// may cross the FN) are dropped, each with a log line: operations
+// outstanding are the caller's to finish before Close.
 func (a *Association) Close(ctx context.Context) error {
 	if a.released {
 		return nil
@@ -63,6 +69,10 @@ func (a *Association) Close(ctx context.Context) error {
 				}
 				return err
 			}
+			if !a.RTSE && isData(spdus) {
+				c.log.Info("osi P-DATA dropped: waiting for the release", "octets", len(spdus[1].Info))
+				continue
+			}
 			done, err := a.handleOther(ctx, spdus)
 			if err != nil {
 				return err
@@ -87,6 +97,10 @@ func (a *Association) Close(ctx context.Context) error {
 		return err
 	}
 	spdus, err := c.readSPDUs(ctx, c.to.Release)
+	for err == nil && !a.RTSE && isData(spdus) {
+		c.log.Info("osi P-DATA dropped: the association is being released", "octets", len(spdus[1].Info))
+		spdus, err = c.readSPDUs(ctx, c.to.Release)
+	}
 	a.released = true
 	if err != nil {
 		return err
@@ -198,7 +212,9 @@ func (a *Association) answerRelease(ctx context.Context, fn *session.SPDU) error
 
 // Abort aborts the association with the RTSE abort reason: an RTAB in an
 // ACSE ABRT (normal mode) or the RTAB as ARU-PPDU (X.410-1984 mode), in a
-// session AB, then a DR. It never waits for an answer.
+// session AB, then a DR. Without RTSE the reason does not apply: the AB
+// carries an ABRT, source acse-service-user (X.227 §7.3). It never waits
+// for an answer.
 func (a *Association) Abort(ctx context.Context, reason rtse.AbortReason) error {
 	if a.released {
 		return nil
@@ -207,6 +223,9 @@ func (a *Association) Abort(ctx context.Context, reason rtse.AbortReason) error 
 	c := a.c
 	defer c.close()
 	ab := c.abortSPDU(LayerRTSE, &rtse.Error{APDU: "RTAB", Reason: reason, Msg: "user abort"})
+	if !a.RTSE {
+		ab = c.rosAbort()
+	}
 	actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.to.Write)
 	defer cancel()
 	err := c.writeSPDUs(actx, *ab)

@@ -165,6 +165,33 @@ func (a *Association) usable() error {
 // connection, as PP does) or the attempts fail, Transfer returns the error
 // of the loss (joined with the recovery's): the APDU was not confirmed.
 func (a *Association) Transfer(ctx context.Context, apdu []byte) error {
+	if a.RTSE && !a.Mode.x410() && !a.app.isP1() {
+		return a.TransferIn(ctx, a.ctxMTSE, apdu)
+	}
+	return a.transfer(ctx, a.ctxMTSE, apdu)
+}
+
+// TransferIn is Transfer of an APDU of the presentation context contextID
+// (normal mode; one agreed, Contexts, other than ACSE's and the RTSE
+// APDUs'): the EXTERNAL of the RTTRs names it as its indirect-reference
+// (X.228 §7.3, X.881 §9.2: ROS over RTSE sends each ROS PDU so, in the
+// context of its operation's abstract syntax). Transfer is TransferIn of
+// id-as-mtse's context (P1's MTS-APDUs; with another application context,
+// the first abstract syntax that is not the bind's). In X.410-1984 mode
+// there is no context and contextID is ignored. Without RTSE it returns
+// ErrNoRTSE.
+func (a *Association) TransferIn(ctx context.Context, contextID int, apdu []byte) error {
+	if !a.Mode.x410() && a.RTSE && !a.dataContext(contextID) {
+		return fmt.Errorf("osi: presentation context %d is not one agreed for data", contextID)
+	}
+	return a.transfer(ctx, contextID, apdu)
+}
+
+// transfer is Transfer in context contextID.
+func (a *Association) transfer(ctx context.Context, contextID int, apdu []byte) error {
+	if !a.RTSE {
+		return ErrNoRTSE
+	}
 	if err := a.usable(); err != nil {
 		return err
 	}
@@ -182,7 +209,7 @@ func (a *Association) Transfer(ctx context.Context, apdu []byte) error {
 	// The stream cut into S-DATA is hdr followed by apdu.
 	hdr := st.hdr[:0]
 	if !a.Mode.x410() {
-		mtse := a.ctxMTSE
+		mtse := contextID
 		var err error
 		if hdr, err = rtse.AppendTransferHeader(hdr, &rtse.Transfer{IndirectReference: &mtse, Value: apdu}); err != nil {
 			return err
@@ -485,6 +512,10 @@ func (a *Association) refusedByPeer(ctx context.Context, ed *session.SPDU, octet
 // called before the association is used again.
 type Received struct {
 	APDU []byte // the complete encoding of the MTS-APDU; the caller's to keep
+	// Context is the presentation context of the APDU (normal mode): the
+	// indirect-reference of its EXTERNAL, or, when it has none, that of
+	// Transfer's (id-as-mtse for P1); 0 in X.410-1984 mode.
+	Context int
 
 	a      *Association
 	serial session.Opt[uint32] // the AE's serial number, which the MAA repeats
@@ -614,6 +645,9 @@ func (a *Association) Receive(ctx context.Context) (apdu []byte, confirm func() 
 // again without being returned twice. Only if no recovery comes does it
 // return the loss (joined with why).
 func (a *Association) ReceiveTransfer(ctx context.Context) (*Received, error) {
+	if !a.RTSE {
+		return nil, ErrNoRTSE
+	}
 	if err := a.usable(); err != nil {
 		return nil, err
 	}
@@ -748,11 +782,11 @@ func (a *Association) receive(ctx context.Context, draining bool) (*Received, er
 				c.log.Info("osi transfer already secured: its confirmation sent again after recovery")
 				continue
 			}
-			apdu, err := a.transferValue(ctx, buf)
+			apdu, pc, err := a.transferValue(ctx, buf)
 			if err != nil {
 				return nil, err
 			}
-			r := &Received{APDU: apdu, a: a, serial: s.Serial}
+			r := &Received{APDU: apdu, Context: pc, a: a, serial: s.Serial}
 			st.pending = r
 			return r, nil
 		case gt && (s.Kind == session.KindAI || s.Kind == session.KindAD) && st.inActivity:
@@ -953,24 +987,29 @@ func (a *Association) userData(ctx context.Context, info []byte) ([]byte, error)
 	return ap.RTTR, nil
 }
 
-// transferValue returns the APDU of the stream buf of an activity: the
-// single-ASN1-type of the EXTERNAL in normal mode (aliasing buf, which is
-// the caller's), buf itself in X.410-1984 mode.
-func (a *Association) transferValue(ctx context.Context, buf []byte) ([]byte, error) {
+// transferValue returns the APDU of the stream buf of an activity and
+// its presentation context: the single-ASN1-type of the EXTERNAL and its
+// indirect-reference in normal mode (aliasing buf, which is the
+// caller's), buf itself in X.410-1984 mode.
+func (a *Association) transferValue(ctx context.Context, buf []byte) ([]byte, int, error) {
 	if len(buf) == 0 {
-		return nil, a.fail(ctx, &rtse.Error{APDU: "RTTR", Reason: rtse.ProtocolError, Msg: "activity ended without data"})
+		return nil, 0, a.fail(ctx, &rtse.Error{APDU: "RTTR", Reason: rtse.ProtocolError, Msg: "activity ended without data"})
 	}
 	if a.Mode.x410() {
-		return buf, nil
+		return buf, 0, nil
 	}
 	x, err := rtse.DecodeTransfer(buf)
 	if err != nil {
-		return nil, a.fail(ctx, err)
+		return nil, 0, a.fail(ctx, err)
 	}
-	if x.IndirectReference != nil && *x.IndirectReference != a.ctxMTSE {
-		a.c.log.Warn("osi transfer in an unexpected context", "context", *x.IndirectReference)
+	pc := a.ctxMTSE
+	if x.IndirectReference != nil {
+		pc = *x.IndirectReference
+		if !a.dataContext(pc) {
+			a.c.log.Warn("osi transfer in an unexpected context", "context", pc)
+		}
 	}
-	return x.Value, nil
+	return x.Value, pc, nil
 }
 
 // berSize returns the size of the BER element that b starts with, from its

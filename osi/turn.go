@@ -52,6 +52,9 @@ func (a *Association) GiveTurn(ctx context.Context) error {
 	if err := a.usable(); err != nil {
 		return err
 	}
+	if !a.RTSE {
+		return ErrNoRTSE
+	}
 	if a.DialogueMode != TwoWayAlternate {
 		return ErrMonologue
 	}
@@ -99,6 +102,9 @@ func (a *Association) GiveTurn(ctx context.Context) error {
 func (a *Association) PleaseTurn(ctx context.Context, priority int) error {
 	if err := a.usable(); err != nil {
 		return err
+	}
+	if !a.RTSE {
+		return ErrNoRTSE
 	}
 	if a.DialogueMode != TwoWayAlternate {
 		return ErrMonologue
