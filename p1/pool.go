@@ -131,9 +131,9 @@ type PoolConfig struct {
 	Reserve         int
 	ReservePriority int
 	// IdleTimeout is how long an association beyond the Permanent ones
-	// stays open unused before it is released in order (0: 30 s, less
-	// than the 60 s a peer using osi's default read timeout waits; < 0:
-	// never).
+	// stays open unused before it is released in order (0: 30 s; < 0:
+	// never). Keep it below the peer's own idle limit (an osi responder
+	// closes after Timeouts.Idle, 30 min by default).
 	IdleTimeout time.Duration
 	// RetryMin and RetryMax bound the delay before the maintainer opens a
 	// permanent association again after a failure (0: 1 s and 1 min).
