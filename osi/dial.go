@@ -99,6 +99,9 @@ func dial(ctx context.Context, cfg DialConfig, bindArgument []byte, resume *rtse
 	ctx, cancel := context.WithTimeout(ctx, to.Connect)
 	defer cancel()
 	var d net.Dialer
+	if cfg.SourceIP.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: cfg.SourceIP.AsSlice(), Zone: cfg.SourceIP.Zone()}
+	}
 	nc, err := d.DialContext(ctx, "tcp", cfg.Address)
 	if err != nil {
 		return nil, nil, fmt.Errorf("osi: dial %s: %w", cfg.Address, err)

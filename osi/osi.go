@@ -134,6 +134,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"mixerd/ber"
@@ -407,6 +408,10 @@ func (t Timeouts) withDefaults() Timeouts {
 // DialConfig is what Dial needs to open an association.
 type DialConfig struct {
 	Address string // host:port of the peer (IPv4 or IPv6)
+	// SourceIP is the local address to dial from (a peer MTA may accept
+	// us only from a known address); the zero value lets the system
+	// choose.
+	SourceIP netip.Addr
 
 	CalledTSAP, CallingTSAP []byte // transport selectors (CR parameters 0xC2, 0xC1); nil: absent
 	CalledSSAP, CallingSSAP []byte // session selectors (CN PIs 52, 51); nil: absent

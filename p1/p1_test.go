@@ -180,6 +180,27 @@ func TestBindAddressAndAcceptAny(t *testing.T) {
 	}
 }
 
+// TestBindSourceAddress: a peer known by its source address is accepted
+// when we dial from that address (DialConfig.SourceIP) and refused from
+// another.
+func TestBindSourceAddress(t *testing.T) {
+	cfg := &ServerConfig{Peers: []Peer{{Name: "mta-a", Password: "secret-a", Addr: netip.MustParsePrefix("127.0.0.2/32")}}}
+	addr := start(t, cfg, &fakeSink{})
+	dc := dialConfig(addr, "mta-a", "secret-a")
+	dc.SourceIP = netip.MustParseAddr("127.0.0.2")
+	c, _, err := Bind(ctx(t), dc)
+	if err != nil {
+		t.Fatalf("from 127.0.0.2: %v", err)
+	}
+	if got := c.Association().LocalAddr.String(); !strings.HasPrefix(got, "127.0.0.2:") {
+		t.Errorf("dialled from %s", got)
+	}
+	c.Close(ctx(t))
+	dc.SourceIP = netip.MustParseAddr("127.0.0.1")
+	_, _, err = Bind(ctx(t), dc)
+	wantBindError(t, err, x400.BindAuthenticationError)
+}
+
 func TestBindBusy(t *testing.T) {
 	addr := start(t, &ServerConfig{Peers: peersA(), MaxAssociations: 1}, &fakeSink{})
 	c, _, err := Bind(ctx(t), dialConfig(addr, "mta-a", "secret-a"))

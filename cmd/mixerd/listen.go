@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,9 +43,21 @@ func (p *peerFlags) Set(s string) error {
 	}
 	name, pw, ok := strings.Cut(s, ":")
 	if !ok || name == "" {
-		return fmt.Errorf("want NAME:PASSWORD or any, not %q", s)
+		return fmt.Errorf("want NAME:PASSWORD[@ADDRESS] or any, not %q", s)
 	}
-	p.peers = append(p.peers, p1.Peer{Name: name, Password: pw})
+	peer := p1.Peer{Name: name, Password: pw}
+	// NAME:PASSWORD@ADDRESS: the peer is accepted only from ADDRESS (an
+	// IP address or a prefix). What follows the last @ is the password's
+	// when it is not an address.
+	if i := strings.LastIndexByte(pw, '@'); i >= 0 {
+		a := pw[i+1:]
+		if pfx, err := netip.ParsePrefix(a); err == nil {
+			peer.Password, peer.Addr = pw[:i], pfx.Masked()
+		} else if ip, err := netip.ParseAddr(a); err == nil {
+			peer.Password, peer.Addr = pw[:i], netip.PrefixFrom(ip, ip.BitLen())
+		}
+	}
+	p.peers = append(p.peers, peer)
 	return nil
 }
 
@@ -62,7 +75,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	name := fs.String("mta", "", "our MTA name (responder-name, required)")
 	password := fs.String("password", "", "our password (responder-credentials)")
 	var peers peerFlags
-	fs.Var(&peers, "peer", "a peer allowed to bind, NAME:PASSWORD (repeat it); any: accept every peer")
+	fs.Var(&peers, "peer", "a peer allowed to bind, NAME:PASSWORD or NAME:PASSWORD@ADDRESS (only from that IP address or prefix); repeat it; any: accept every peer")
 	modes := fs.String("mode", "", "P1 modes accepted, comma-separated: 1988, x410, 1984 (default: all)")
 	dialogues := fs.String("dialogue", "", "dialogue modes accepted, comma-separated: monologue, twa (default: both)")
 	maxAssoc := fs.Int("max-associations", 64, "most associations at once (more are refused with busy)")

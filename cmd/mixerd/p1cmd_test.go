@@ -222,3 +222,21 @@ func TestSendNotAnAPDU(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }
+
+// TestPingSource: a peer listed with its address is accepted when ping
+// dials from that address (--source) and refused from another; a password
+// with an @ that is not followed by an address stays whole.
+func TestPingSource(t *testing.T) {
+	addr, _ := startListen(t, "--spool", t.TempDir(), "--mta", "mta-b", "--password", "pw-b",
+		"--peer", "mta-a:pw-a@127.0.0.2", "--peer", "mta-c:p@ss")
+	if code, out, errs := runCmd(t, nil, "ping", addr, "--mta", "mta-a", "--password", "pw-a", "--source", "127.0.0.2"); code != 0 {
+		t.Fatalf("ping from 127.0.0.2: exit %d: %s%s", code, out, errs)
+	}
+	code, _, errs := runCmd(t, nil, "ping", addr, "--mta", "mta-a", "--password", "pw-a", "--source", "127.0.0.3")
+	if code != 1 || !strings.Contains(errs, "bind refused: authentication-error") {
+		t.Fatalf("ping from 127.0.0.3: exit %d, %q: want 1 and authentication-error", code, errs)
+	}
+	if code, out, errs := runCmd(t, nil, "ping", addr, "--mta", "mta-c", "--password", "p@ss"); code != 0 {
+		t.Fatalf("ping with p@ss: exit %d: %s%s", code, out, errs)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -34,6 +35,7 @@ type bindFlags struct {
 	mode, dialogue         string
 	tsap, ssap, psap       string
 	ctsap, cssap, cpsap    string
+	source                 string
 	timeout                time.Duration
 	verbose                bool
 }
@@ -46,6 +48,7 @@ func (f *bindFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.peerPassword, "peer-password", "", "the peer's password, checked in its bind result")
 	fs.StringVar(&f.mode, "mode", "1988", "P1 mode: 1988 (normal mode), x410 (1988 in X.410-1984 mode) or 1984")
 	fs.StringVar(&f.dialogue, "dialogue", "monologue", "RTSE dialogue mode: monologue or twa")
+	fs.StringVar(&f.source, "source", "", "local IP address to dial from (a peer may accept us only from a known address)")
 	fs.StringVar(&f.tsap, "tsap", "", "called transport selector (text, or hex after 0x)")
 	fs.StringVar(&f.ssap, "ssap", "", "called session selector (text, or hex after 0x)")
 	fs.StringVar(&f.psap, "psap", "", "called presentation selector (text, or hex after 0x)")
@@ -108,6 +111,11 @@ func (f *bindFlags) dialConfig(addr string, stderr io.Writer) (*p1.DialConfig, e
 		DialConfig: osi.DialConfig{Address: addr, Mode: mode, DialogueMode: dm},
 		Name:       f.name, Password: f.password, PasswordIA5: f.ia5,
 		PeerName: f.peerName, PeerPassword: f.peerPassword,
+	}
+	if f.source != "" {
+		if dc.SourceIP, err = netip.ParseAddr(f.source); err != nil {
+			return nil, fmt.Errorf("--source: %v", err)
+		}
 	}
 	for _, s := range []struct {
 		v   string
