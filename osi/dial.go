@@ -613,6 +613,15 @@ func (a *Association) refused(rf *session.SPDU) error {
 	return a.aareRefused(ap.AARE)
 }
 
+// abortedByPeer ends a after the peer's abort ab (a session AB, X.225
+// §7.9/§7.10): the association is over and the connection closed; it
+// returns the peer's reason as peerAbort reads it.
+func (a *Association) abortedByPeer(ab *session.SPDU) error {
+	a.released = true
+	a.c.close()
+	return a.peerAbort(ab)
+}
+
 // peerAbort builds the AbortError of a session AB from the peer, with
 // what its user data says.
 func (a *Association) peerAbort(ab *session.SPDU) error {

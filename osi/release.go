@@ -169,9 +169,7 @@ func (a *Association) handleOther(ctx context.Context, spdus []session.SPDU) (do
 	case len(spdus) == 1 && s.Kind == session.KindFN:
 		return true, a.answerRelease(ctx, s)
 	case len(spdus) == 1 && s.Kind == session.KindAB:
-		a.released = true
-		c.close()
-		return true, a.peerAbort(s)
+		return true, a.abortedByPeer(s)
 	}
 	err = &stateError{LayerSession, fmt.Sprintf("unexpected %s", s.Kind)}
 	c.protocolError(ctx, LayerSession, err)

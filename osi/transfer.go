@@ -429,9 +429,7 @@ func (a *Association) senderRead(ctx context.Context, afterAE bool, octets int) 
 				return 0, err
 			}
 		case len(spdus) == 1 && s.Kind == session.KindAB:
-			a.released = true
-			c.close()
-			return 0, a.peerAbort(s)
+			return 0, a.abortedByPeer(s)
 		default:
 			return 0, a.outOfState(ctx, fmt.Sprintf("%s during a transfer", describe(spdus)))
 		}
@@ -498,9 +496,7 @@ func (a *Association) refusedByPeer(ctx context.Context, ed *session.SPDU, octet
 				return err
 			}
 		case len(spdus) == 1 && s.Kind == session.KindAB:
-			a.released = true
-			c.close()
-			return a.peerAbort(s)
+			return a.abortedByPeer(s)
 		default:
 			return a.outOfState(ctx, fmt.Sprintf("%s while waiting for %v", describe(spdus), ack))
 		}

@@ -85,9 +85,7 @@ func (a *Association) GiveTurn(ctx context.Context) error {
 				return err
 			}
 		case len(spdus) == 1 && s.Kind == session.KindAB:
-			a.released = true
-			c.close()
-			return a.peerAbort(s)
+			return a.abortedByPeer(s)
 		default:
 			return a.outOfState(ctx, fmt.Sprintf("%s while waiting for GTA", describe(spdus)))
 		}
@@ -196,9 +194,7 @@ func (a *Association) awaitPlease(ctx context.Context) error {
 				return err
 			}
 		case len(spdus) == 1 && s.Kind == session.KindAB:
-			a.released = true
-			c.close()
-			return a.peerAbort(s)
+			return a.abortedByPeer(s)
 		default:
 			return a.outOfState(ctx, "unexpected "+describe(spdus)+" while holding the turn")
 		}
