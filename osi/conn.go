@@ -483,3 +483,8 @@ func (c *conn) waitClose(ctx context.Context) {
 		}
 	}
 }
+
+// TSDUSizes returns the session TSDU maximum sizes agreed (X.225 §8.3.1
+// PI 21): the largest TSDU we may send and the largest the peer may send
+// us; 0 is no limit (S-DATA travels whole).
+func (a *Association) TSDUSizes() (send, receive int) { return a.c.tsduOut, a.c.tsduIn }

@@ -81,6 +81,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxAssoc := fs.Int("max-associations", 64, "most associations at once (more are refused with busy)")
 	checkpoint := fs.Int("checkpoint", 0, "largest RTSE checkpoint size agreed, in KiB (0: the initiator's, up to 64; PP's own answer is 1)")
 	recovery := fs.Duration("recovery", 2*time.Minute, "how long an association whose connection was lost in a transfer waits for its initiator to recover it (RTSE recovery, X.228); 0: no recovery")
+	tsdu := fs.Int("tsdu-size", 0, "session TSDU maximum size proposed for what we receive, 128 to 65535 (0: none, as PP)")
 	idle := fs.Duration("idle", 30*time.Minute, "close an association on which the initiator sent nothing for this long")
 	window := fs.Int("window", 0, "largest RTSE window size agreed (0: 3)")
 	noFsync := fs.Bool("no-fsync", false, "FOR BENCHMARKS ONLY: do not fsync the spool files and directory, so that a confirmed APDU can be lost in a crash")
@@ -105,6 +106,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfg.ListenConfig.CheckpointSize, cfg.ListenConfig.WindowSize = *checkpoint, *window
 	cfg.ListenConfig.Recovery.Timeout = *recovery
 	cfg.ListenConfig.Timeouts.Idle = *idle
+	cfg.ListenConfig.TSDUMaxSize = *tsdu
 	for _, m := range splitList(*modes) {
 		mode, err := parseMode(m)
 		if err != nil {

@@ -240,3 +240,27 @@ func TestPingSource(t *testing.T) {
 		t.Fatalf("ping with p@ss: exit %d: %s%s", code, out, errs)
 	}
 }
+
+// TestPingTSDU: the session TSDU maximum sizes agreed are printed; a
+// message sent with them travels segmented and arrives whole.
+func TestPingTSDU(t *testing.T) {
+	spool := t.TempDir()
+	addr, _ := startListen(t, "--spool", spool, "--mta", "mta-b", "--password", "pw-b", "--peer", "mta-a:pw-a", "--tsdu-size", "1024")
+	code, out, errs := runCmd(t, nil, "ping", addr, "--mta", "mta-a", "--password", "pw-a", "--tsdu-size", "512")
+	if code != 0 || !strings.Contains(out, "TSDU maximum size 512 to the peer, 512 from it") {
+		t.Fatalf("ping: exit %d: %s%s", code, out, errs)
+	}
+	f := writeAPDU(t, x400.SampleMessage())
+	if code, out, errs := runCmd(t, nil, append([]string{"send", addr, f, "--tsdu-size", "512"}, bindArgs...)...); code != 0 {
+		t.Fatalf("send: exit %d: %s%s", code, out, errs)
+	}
+	files, _ := filepath.Glob(filepath.Join(spool, "*.ber"))
+	if len(files) != 1 {
+		t.Fatalf("the spool holds %d files", len(files))
+	}
+	got, _ := os.ReadFile(files[0])
+	want, _ := os.ReadFile(f)
+	if !bytes.Equal(got, want) {
+		t.Error("the spooled APDU is not the one sent")
+	}
+}

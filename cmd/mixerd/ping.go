@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,7 @@ type bindFlags struct {
 	tsap, ssap, psap       string
 	ctsap, cssap, cpsap    string
 	source                 string
+	tsdu                   int
 	timeout                time.Duration
 	verbose                bool
 }
@@ -48,6 +50,7 @@ func (f *bindFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.peerPassword, "peer-password", "", "the peer's password, checked in its bind result")
 	fs.StringVar(&f.mode, "mode", "1988", "P1 mode: 1988 (normal mode), x410 (1988 in X.410-1984 mode) or 1984")
 	fs.StringVar(&f.dialogue, "dialogue", "monologue", "RTSE dialogue mode: monologue or twa")
+	fs.IntVar(&f.tsdu, "tsdu-size", 0, "session TSDU maximum size proposed for both directions, 128 to 65535 (0: none, as PP)")
 	fs.StringVar(&f.source, "source", "", "local IP address to dial from (a peer may accept us only from a known address)")
 	fs.StringVar(&f.tsap, "tsap", "", "called transport selector (text, or hex after 0x)")
 	fs.StringVar(&f.ssap, "ssap", "", "called session selector (text, or hex after 0x)")
@@ -112,6 +115,7 @@ func (f *bindFlags) dialConfig(addr string, stderr io.Writer) (*p1.DialConfig, e
 		Name:       f.name, Password: f.password, PasswordIA5: f.ia5,
 		PeerName: f.peerName, PeerPassword: f.peerPassword,
 	}
+	dc.TSDUMaxSize = f.tsdu
 	if f.source != "" {
 		if dc.SourceIP, err = netip.ParseAddr(f.source); err != nil {
 			return nil, fmt.Errorf("--source: %v", err)
@@ -215,8 +219,12 @@ func printAgreed(w io.Writer, addr string, c *p1.Client, took time.Duration) {
 	a := c.Association()
 	fmt.Fprintf(w, "bound to %s (%s -> %s) in %v\n", addr, a.LocalAddr, a.RemoteAddr, took.Round(time.Millisecond))
 	fmt.Fprintf(w, "transport:    class 0, TPDU size %d\n", a.TPDUSize)
-	fmt.Fprintf(w, "session:      version %d, functional units %s, tokens %s\n",
+	fmt.Fprintf(w, "session:      version %d, functional units %s, tokens %s",
 		a.SessionVersion, funitNames(a.Requirements), tokenText(a.Tokens))
+	if send, recv := a.TSDUSizes(); send > 0 || recv > 0 {
+		fmt.Fprintf(w, ", TSDU maximum size %s to the peer, %s from it", tsduText(send), tsduText(recv))
+	}
+	fmt.Fprintln(w)
 	switch a.Mode {
 	case osi.Mode1988Normal:
 		fmt.Fprint(w, "presentation: normal mode, contexts")
@@ -282,4 +290,12 @@ func tokenText(t session.TokenSetting) string {
 	}
 	return fmt.Sprintf("data %s, minor-sync %s, major/activity %s, release %s",
 		side(t.Data()), side(t.Minor()), side(t.Major()), side(t.Release()))
+}
+
+// tsduText names a TSDU maximum size (0: none).
+func tsduText(n int) string {
+	if n == 0 {
+		return "unlimited"
+	}
+	return strconv.Itoa(n)
 }
