@@ -68,8 +68,10 @@ const (
 // mimeField reports whether the header field named name is the body
 // mapping's (MIME-Version, Content-*).
 func mimeField(name string) bool {
+	// Content-Language of the message is the heading's (the languages
+	// heading extension, RFC 2156 §5.1.3 and Appendix C).
 	return strings.EqualFold(name, "MIME-Version") ||
-		len(name) > 8 && strings.EqualFold(name[:8], "Content-")
+		len(name) > 8 && strings.EqualFold(name[:8], "Content-") && !strings.EqualFold(name, "Content-Language")
 }
 
 // MultipartHeadingExtension returns the multipart-message heading

@@ -1239,7 +1239,10 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 		out.ContentType = x400.ContentTypeP772
 	}
 	for _, v := range h.Values("X400-Content-Type") {
-		ct, err := ParseContentType(envStripComments(v))
+		// Not stripped of comments: the "(22)" of a labelled-integer and
+		// the "(1)(3)..." of an object-identifier (§3.3.6, §3.3.7) look
+		// like RFC 822 comments but are the value.
+		ct, err := ParseContentType(v)
 		switch {
 		case err != nil:
 			rep.Dropped("X400-Content-Type", err.Error())
@@ -1409,7 +1412,7 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 	// original EITs (§5.1.5)
 	eits := envDefaultEITs()
 	if v, ok := h.Get("Original-Encoded-Information-Types"); ok {
-		e, err := ParseEncodedInfo(envStripComments(v))
+		e, err := ParseEncodedInfo(v) // "(1)(3)..." OIDs are not comments
 		if err != nil {
 			rep.Dropped("Original-Encoded-Information-Types", err.Error())
 		} else {

@@ -95,6 +95,9 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 		switch {
 		case hdgIsP772(x.Type):
 			// MilitaryToHeader's.
+		case x.Type.Equal(OIDMultipartMessageV2):
+			// The body's: ipmToRFC822 gives its subtype to the body
+			// mapping (RFC 2157 §6.6).
 		case x.Type.Equal(OIDRFC822FieldList):
 			fs, err := hdgDecodeFieldList(x.Value, hdgMaxExtFields-len(carried))
 			if err != nil {

@@ -16,6 +16,7 @@ package mixer
 
 import (
 	"bytes"
+	"mime"
 	"strconv"
 	"strings"
 )
@@ -312,8 +313,20 @@ func rfc822WriteAddrSpec(b *strings.Builder, a AddrSpec) {
 
 // rfc822WritePhrase writes a display name as atoms when it is atoms
 // separated by single spaces, else as one quoted-string (RFC 5322 §3.2.5).
+//
+// A name with characters outside printable ASCII is written as RFC 2047
+// encoded-words (§5 (3): "B" encoding, whose alphabet is safe in a
+// phrase), which the parser decodes back; a name that would itself read as
+// an encoded-word is quoted, since encoded-words inside a quoted-string are
+// not decoded (RFC 2047 §5).
 func rfc822WritePhrase(b *strings.Builder, name string) {
-	plain := name != ""
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c >= 0x7f || c < ' ' && c != '\t' {
+			b.WriteString(mime.BEncoding.Encode("utf-8", name))
+			return
+		}
+	}
+	plain := name != "" && !strings.Contains(name, "=?")
 	for i := 0; i < len(name) && plain; i++ {
 		c := name[i]
 		if c == ' ' {
@@ -605,6 +618,34 @@ func rfc822Phrase(toks []rfc822Token) (string, error) {
 	return b.String(), nil
 }
 
+// rfc822DisplayName is rfc822Phrase for a display name: the atoms that
+// are RFC 2047 encoded-words are decoded (§6.1), adjacent ones joined
+// without the white space between them (§6.2). An encoded-word that does
+// not decode (an unknown charset, bad encoding) is kept as it is.
+func rfc822DisplayName(toks []rfc822Token) (string, error) {
+	name, err := rfc822Phrase(toks)
+	if err != nil || !strings.Contains(name, "=?") {
+		return name, err
+	}
+	var dec mime.WordDecoder
+	var b strings.Builder
+	prevEncoded := false
+	for i, t := range toks {
+		word, encoded := t.text, false
+		if !t.quoted && !t.dot && strings.HasPrefix(t.text, "=?") && strings.HasSuffix(t.text, "?=") {
+			if d, err := dec.Decode(t.text); err == nil {
+				word, encoded = d, true
+			}
+		}
+		if i > 0 && t.space && !(encoded && prevEncoded) {
+			b.WriteByte(' ')
+		}
+		b.WriteString(word)
+		prevEncoded = encoded
+	}
+	return b.String(), nil
+}
+
 // addrSpecAfter reads the "@" domain of an addr-spec whose local part is
 // toks (RFC 5322 §3.4.1 and §4.4 obs-local-part: word *("." word)).
 func (p *rfc822Parser) addrSpecAfter(toks []rfc822Token) (AddrSpec, error) {
@@ -802,7 +843,7 @@ func (p *rfc822Parser) mailboxAfter(toks []rfc822Token) (Mailbox, error) {
 	var m Mailbox
 	if !p.eof() && p.s[p.i] == '<' {
 		if len(toks) > 0 {
-			name, err := rfc822Phrase(toks)
+			name, err := rfc822DisplayName(toks)
 			if err != nil {
 				return m, err
 			}
@@ -832,7 +873,7 @@ func (p *rfc822Parser) address() (Address, error) {
 		}
 		return Address{Mailbox: &m}, nil
 	}
-	name, err := rfc822Phrase(toks)
+	name, err := rfc822DisplayName(toks)
 	if err != nil {
 		return Address{}, err
 	}

@@ -124,8 +124,15 @@ var rfc822AddressCases = []struct {
 			rfc822TestM(rfc822TestMbox("x", "u", "[192.0.2.1]")),
 			rfc822TestM(rfc822TestMbox("", "v", "[IPv6:2001:db8::1]")),
 		}},
-	{"encoded word display name left as is", "=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>",
-		[]Address{rfc822TestM(rfc822TestMbox("=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?=", "keld", "dkuug.dk"))}},
+	// RFC 2047 §8's example: encoded-words in a display name are decoded.
+	{"encoded word display name decoded (RFC 2047 §8)", "=?ISO-8859-1?Q?Keld_J=F8rn_Simonsen?= <keld@dkuug.dk>",
+		[]Address{rfc822TestM(rfc822TestMbox("Keld Jørn Simonsen", "keld", "dkuug.dk"))}},
+	// RFC 2047 §8: white space between adjacent encoded-words is dropped,
+	// not between an encoded-word and an atom; a quoted one is not decoded.
+	{"adjacent encoded words (RFC 2047 §8)", "=?ISO-8859-1?Q?a?= =?ISO-8859-1?Q?b?= c <x@y.example>",
+		[]Address{rfc822TestM(rfc822TestMbox("ab c", "x", "y.example"))}},
+	{"quoted encoded word kept", `"=?ISO-8859-1?Q?a?=" <x@y.example>`,
+		[]Address{rfc822TestM(rfc822TestMbox("=?ISO-8859-1?Q?a?=", "x", "y.example"))}},
 	{"empty quoted local part", `""@example.org`,
 		[]Address{rfc822TestM(rfc822TestQMbox("", "", "example.org"))}},
 	{"group without ';' (real mailers)", "undisclosed-recipients:",
@@ -202,6 +209,13 @@ func TestFormatAddress(t *testing.T) {
 		{rfc822TestQMbox("", "plain", "x"), `"plain"@x`}, // quoting kept: RFC 2156 §4.3.4 step 2
 		{rfc822TestMbox("", "user", "domain3", "domain1", "domain2"), "<@domain1,@domain2:user@domain3>"},
 		{rfc822TestMbox(" lead", "u", "d"), `" lead" <u@d>`},
+		// Non-ASCII display names as RFC 2047 "B" encoded-words, which
+		// parse back to the name; a name that reads as an encoded-word is
+		// quoted so that it is not decoded.
+		{rfc822TestMbox("Hélène Dupont", "h", "d"), "=?utf-8?b?SMOpbMOobmUgRHVwb250?= <h@d>"},
+		{rfc822TestMbox("=?utf-8?q?x?=", "h", "d"), `"=?utf-8?q?x?=" <h@d>`},
+		{rfc822TestMbox("Fran\u00e7ois \"Big\" Lef\u00e8vre, CDR (ret.)", "f", "d"),
+			"=?utf-8?b?RnJhbsOnb2lzICJCaWciIExlZsOodnJlLCBDRFIgKHJldC4p?= <f@d>"},
 	}
 	for _, tc := range cases {
 		if got := tc.m.String(); got != tc.want {
