@@ -1,6 +1,9 @@
 package mixer
 
 import (
+	"bytes"
+	"io"
+	"net/mail"
 	"strings"
 	"testing"
 
@@ -99,10 +102,55 @@ func BenchmarkConvertToSMTP(b *testing.B) {
 func BenchmarkConvertToX400(b *testing.B) {
 	g := fuzzGateway(b)
 	m := benchSMTPMessage(b)
-	b.SetBytes(int64(len(m.Body)))
+	b.SetBytes(int64(len(m.Bytes())))
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := g.ToX400(m, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConvertReferenceDecodeX400 is the floor under
+// BenchmarkConvertToSMTP: only decoding the same P1 message and its IPM
+// (package x400), no conversion.
+func BenchmarkConvertReferenceDecodeX400(b *testing.B) {
+	raw, err := (&x400.MTSAPDU{Message: benchX400Message(b)}).Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		a, err := x400.DecodeMTSAPDU(raw, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := x400.DecodeInformationObject(a.Message.Content, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkConvertReferenceNetMail is a reference for
+// BenchmarkConvertToX400: the standard library reading the same Internet
+// message (net/mail: header parsed, addresses of From, To and Cc parsed,
+// body read), no conversion.
+func BenchmarkConvertReferenceNetMail(b *testing.B) {
+	raw := benchSMTPMessage(b).Bytes()
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, f := range []string{"From", "To", "Cc"} {
+			if _, err := msg.Header.AddressList(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := io.ReadAll(msg.Body); err != nil {
 			b.Fatal(err)
 		}
 	}
