@@ -476,3 +476,51 @@ func convertSameMMHS(t *testing.T, g *Gateway, a, b Field) bool {
 	bb, _ := (&x400.InformationObject{IPM: &x400.IPM{Heading: x400.Heading{Extensions: eb}}}).Marshal()
 	return bytes.Equal(ba, bb)
 }
+
+// RFC 6710 Appendix A Table 1: a military message's primary precedence
+// gives its MT-PRIORITY (the gateway's default policy for military
+// messages), and comes back from it when MMHS-Primary-Precedence is not
+// there.
+func TestConvertPrecedenceMTPriority(t *testing.T) {
+	g := fuzzGateway(t)
+	for _, row := range []struct {
+		p x400.Precedence
+		v int
+	}{
+		{x400.PrecedenceDeferred, -4}, {x400.PrecedenceRoutine, -2}, {x400.PrecedencePriority, 0},
+		{x400.PrecedenceImmediate, 2}, {x400.PrecedenceFlash, 4}, {x400.PrecedenceOverride, 6},
+	} {
+		m := convertSampleMessage(t, true)
+		obj, _ := x400.DecodeInformationObject(m.Content, nil)
+		mil, _ := obj.IPM.Heading.Military()
+		mil.PrimaryPrecedence = &row.p
+		if err := obj.IPM.Heading.SetMilitary(mil); err != nil {
+			t.Fatal(err)
+		}
+		m.Content, _ = obj.Marshal()
+		s, _, err := g.ToSMTP(m, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Envelope.MTPriority == nil || *s.Envelope.MTPriority != row.v {
+			t.Errorf("%v: MT-PRIORITY %v, want %d", row.p, s.Envelope.MTPriority, row.v)
+			continue
+		}
+		// Back without the MMHS-Primary-Precedence field: from MT-PRIORITY.
+		var h Header
+		for _, f := range s.Header {
+			if !strings.EqualFold(f.Name, "MMHS-Primary-Precedence") {
+				h = append(h, f)
+			}
+		}
+		back, _, err := g.ToX400(&SMTPMessage{Envelope: s.Envelope, Header: h, Body: s.Body}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bo, _ := x400.DecodeInformationObject(back.Content, nil)
+		bm, _ := bo.IPM.Heading.Military()
+		if bm == nil || bm.PrimaryPrecedence == nil || *bm.PrimaryPrecedence != row.p {
+			t.Errorf("%v: back from MT-PRIORITY %d as %v", row.p, row.v, bm)
+		}
+	}
+}

@@ -34,8 +34,13 @@ type Gateway struct {
 	// MTAName is the gateway MTA's name in X.400 trace (X.411
 	// MTASuppliedInformation) and its host name in Received: fields.
 	MTAName string
-	// Priority is the RFC 6710 policy that maps precedence and priority
-	// to MT-PRIORITY: MTPriorityMIXER or MTPrioritySTANAG4406 ("" is MIXER).
+	// Priority is the RFC 6710 policy of the SMTP side that maps
+	// precedence to MT-PRIORITY: MTPrioritySTANAG4406 (Appendix A, Table
+	// 1: deferred -4, routine -2, priority 0, immediate 2, flash 4,
+	// override 6) or MTPriorityMIXER (Appendix B, Table 2 by the X.411
+	// priority). "" takes Table 1 for messages with a precedence (military
+	// messages, as Appendix A says SMTP supporting military messaging
+	// should) and Table 2 for the X.411 priority of the others.
 	Priority MTPriorityPolicy
 }
 

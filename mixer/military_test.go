@@ -319,7 +319,8 @@ func TestMilitaryPrecedenceFallback(t *testing.T) {
 		{MTPriorityMIXER, ip(-4), x400.PrecedenceDeferred},  // non-urgent
 		{MTPriorityMIXER, ip(0), x400.PrecedenceRoutine},    // normal
 		{MTPriorityMIXER, ip(4), x400.PrecedenceImmediate},  // urgent
-		{"", ip(3), x400.PrecedenceRoutine},                 // default policy MIXER: 3 is normal
+		{MTPriorityMIXER, ip(3), x400.PrecedenceRoutine},    // 3 is normal
+		{"", ip(3), x400.PrecedenceImmediate},               // policy "": Table 1 for military messages, 3 is between immediate and flash
 		{MTPrioritySTANAG4406, nil, x400.PrecedenceRoutine}, // neither
 		{MTPriorityMIXER, nil, x400.PrecedenceRoutine},
 	} {
@@ -353,7 +354,7 @@ func TestMilitaryPrecedenceFallback(t *testing.T) {
 // Appendix A Table 1 (STANAG4406) and Appendix B Table 2 (MIXER).
 func TestMilitaryMTPriorityHelpers(t *testing.T) {
 	stanag := milGateway(t, MTPrioritySTANAG4406)
-	mixer := milGateway(t, "")
+	mixer := milGateway(t, MTPriorityMIXER)
 	for _, row := range []struct {
 		p             x400.Precedence
 		stanag, mixer int
@@ -373,6 +374,11 @@ func TestMilitaryMTPriorityHelpers(t *testing.T) {
 		}
 		if v := mixer.PrecedenceMTPriority(row.p); v != row.mixer {
 			t.Errorf("MIXER: %v -> %d, want %d", row.p, v, row.mixer)
+		}
+		// The policy "" maps military messages by Table 1 (RFC 6710
+		// Appendix A).
+		if v := milGateway(t, "").PrecedenceMTPriority(row.p); v != row.stanag {
+			t.Errorf("policy \"\": %v -> %d, want %d", row.p, v, row.stanag)
 		}
 	}
 	for v, want := range map[int]x400.Precedence{-4: x400.PrecedenceDeferred, 0: x400.PrecedenceRoutine, 4: x400.PrecedenceImmediate} {

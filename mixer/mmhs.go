@@ -880,13 +880,16 @@ func (p MTPriorityPolicy) Valid() bool {
 
 // MTPriorityOfPrecedence returns the MT-PRIORITY value of a military
 // message of (primary) precedence prec under policy: the STANAG4406
-// policy's Table 1 (x400.Precedence.MTPriority), or under the MIXER
+// policy's Table 1 (x400.Precedence.MTPriority: deferred -4, routine -2,
+// priority 0, immediate 2, flash 4, override 6), or under the MIXER
 // policy Table 2 applied to the X.411 priority of prec
 // (x400.Precedence.Priority: IMMEDIATE and above urgent 4, PRIORITY and
-// ROUTINE normal 0, DEFERRED non-urgent -4). Any policy other than
-// STANAG4406 is taken as MIXER, the default (RFC 6710 §9.2).
+// ROUTINE normal 0, DEFERRED non-urgent -4). The policy "" takes Table 1:
+// RFC 6710 Appendix A, "Where SMTP is used to support military messaging,
+// the following mappings SHOULD be used"; MIXER (the SMTP default of
+// §9.2) is for an environment that knows no other.
 func MTPriorityOfPrecedence(policy MTPriorityPolicy, prec x400.Precedence) int {
-	if policy == MTPrioritySTANAG4406 {
+	if policy != MTPriorityMIXER {
 		return prec.MTPriority()
 	}
 	return x400.MTPriorityFromPriority(prec.Priority())
@@ -895,12 +898,13 @@ func MTPriorityOfPrecedence(policy MTPriorityPolicy, prec x400.Precedence) int {
 // PrecedenceOfMTPriority returns the precedence to give a message whose
 // MT-PRIORITY is v under policy, a value between two rows of the table
 // taking the lower row so that no message is promoted: under STANAG4406
-// Table 1 (x400.PrecedenceFromMTPriority); under MIXER Table 2 to an
-// X.411 priority, then that priority's place on the precedence scale
+// (and the policy "", as for MTPriorityOfPrecedence) Table 1
+// (x400.PrecedenceFromMTPriority); under MIXER Table 2 to an X.411
+// priority, then that priority's place on the precedence scale
 // (x400.PrecedenceFromPriority: non-urgent DEFERRED, normal ROUTINE,
-// urgent IMMEDIATE). Any policy other than STANAG4406 is taken as MIXER.
+// urgent IMMEDIATE).
 func PrecedenceOfMTPriority(policy MTPriorityPolicy, v int) x400.Precedence {
-	if policy == MTPrioritySTANAG4406 {
+	if policy != MTPriorityMIXER {
 		return x400.PrecedenceFromMTPriority(v)
 	}
 	return x400.PrecedenceFromPriority(x400.PriorityFromMTPriority(v))

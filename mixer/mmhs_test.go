@@ -547,8 +547,9 @@ func TestMTPriorityRFC6710AppendixA(t *testing.T) {
 			t.Errorf("STANAG4406: %d -> %v, want %v", v, got, want)
 		}
 	}
-	// RFC 6710 Appendix B, Table 2 (policy "MIXER", the default): a
-	// precedence goes by its X.411 priority.
+	// RFC 6710 Appendix B, Table 2 (policy "MIXER"): a precedence goes by
+	// its X.411 priority. The policy "" is Table 1's (Appendix A: "Where
+	// SMTP is used to support military messaging").
 	for _, c := range []struct {
 		p x400.Precedence
 		v int
@@ -559,8 +560,8 @@ func TestMTPriorityRFC6710AppendixA(t *testing.T) {
 		if got := MTPriorityOfPrecedence(MTPriorityMIXER, c.p); got != c.v {
 			t.Errorf("MIXER: %v -> %d, want %d", c.p, got, c.v)
 		}
-		if got := MTPriorityOfPrecedence("", c.p); got != c.v {
-			t.Errorf("default policy: %v -> %d, want %d", c.p, got, c.v)
+		if got := MTPriorityOfPrecedence("", c.p); got != c.p.MTPriority() {
+			t.Errorf("default policy (Table 1 for military messages): %v -> %d, want %d", c.p, got, c.p.MTPriority())
 		}
 	}
 	for v, want := range map[int]x400.Precedence{-4: x400.PrecedenceDeferred, 0: x400.PrecedenceRoutine, 4: x400.PrecedenceImmediate, -1: x400.PrecedenceDeferred, 3: x400.PrecedenceRoutine} {

@@ -34,7 +34,7 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayFlags {
 		orAddress: fs.String("or-address", "/C=XX/ADMD= /PRMD=Gateway/", "the gateway's O/R address, in the RFC 2156 §4.1 std-or form: the context of the RFC-822 domain-defined attribute (§4.3.2)"),
 		mta:       fs.String("mta", "mixerd", "the gateway MTA's name in trace information and Received: fields"),
 		gdi:       fs.String("gdi", "", "the gateway's global domain identifier as C/ADMD/PRMD, e.g. \"GB/ /MOD\" (default: from --or-address)"),
-		policy:    fs.String("mt-priority-policy", string(mixer.MTPriorityMIXER), "the RFC 6710 MT-PRIORITY policy: "+string(mixer.MTPriorityMIXER)+" or "+string(mixer.MTPrioritySTANAG4406)),
+		policy:    fs.String("mt-priority-policy", "", "the RFC 6710 MT-PRIORITY policy of the SMTP side: "+string(mixer.MTPrioritySTANAG4406)+", "+string(mixer.MTPriorityMIXER)+", or empty: STANAG4406 for military messages, MIXER for the priority of the others"),
 		tables: [4]*string{
 			fs.String("domain-to-or", "", "RFC 2156 Appendix F table file: domain -> O/R address MCGAMs"),
 			fs.String("or-to-domain", "", "RFC 2156 Appendix F table file: O/R address -> domain MCGAMs"),
@@ -47,7 +47,7 @@ func addGatewayFlags(fs *flag.FlagSet) *gatewayFlags {
 // gateway builds the mixer.Gateway the flags describe.
 func (f *gatewayFlags) gateway() (*mixer.Gateway, error) {
 	g := &mixer.Gateway{Domain: *f.domain, MTAName: *f.mta, Priority: mixer.MTPriorityPolicy(*f.policy)}
-	if g.Priority != mixer.MTPriorityMIXER && g.Priority != mixer.MTPrioritySTANAG4406 {
+	if g.Priority != "" && !g.Priority.Valid() {
 		return nil, fmt.Errorf("--mt-priority-policy: %q is neither %s nor %s", *f.policy, mixer.MTPriorityMIXER, mixer.MTPrioritySTANAG4406)
 	}
 	a, err := x400.ParseORAddress(*f.orAddress)
