@@ -71,54 +71,64 @@ func addrPSRestricted(c byte) bool {
 // ps-restricted-char as itself, "@" "%" "!" `"` "_" "(" ")" as "(a)" "(p)"
 // "(b)" "(q)" "(u)" "(l)" "(r)", any other ASCII character as "(ddd)" in
 // decimal. It fails on a byte above 127 (§3.4 encodes 822.CHAR only).
-func EncodePrintable(s string) (string, error) {
+func EncodePrintable(s string) (string, error) { return psEncode(s, false) }
+
+// DecodePrintable decodes a PrintableString made by EncodePrintable back
+// to ASCII, RFC 2156 §3.4: the ps-encoded-chars are read case
+// independently ("(A)" -> "@"), "(ddd)" with ddd in 0..127; a "(" that
+// does not start one is taken as itself (the RFC's "( -> (" example).
+func DecodePrintable(s string) string { return psDecode(s, false) }
+
+// psCodes are the ps-encoded-chars of RFC 2156 §3.4 other than "(ddd)".
+var psCodes = [...]struct {
+	c    byte
+	code string
+}{{'@', "(a)"}, {'%', "(p)"}, {'!', "(b)"}, {'"', "(q)"}, {'_', "(u)"}, {'(', "(l)"}, {')', "(r)"}}
+
+// psEncode is the §3.4 encoding; with eightBit, octets above 127 (RFC 6532
+// UTF-8 message ids) are written "(ddd)" too, beyond §3.4's 0..127, so that
+// nothing is lost; without, they are an error.
+func psEncode(s string, eightBit bool) (string, error) {
 	var sb strings.Builder
 	sb.Grow(len(s) + 8)
+next:
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if addrPSRestricted(c) {
 			sb.WriteByte(c)
 			continue
 		}
-		switch c {
-		case '@':
-			sb.WriteString("(a)")
-		case '%':
-			sb.WriteString("(p)")
-		case '!':
-			sb.WriteString("(b)")
-		case '"':
-			sb.WriteString("(q)")
-		case '_':
-			sb.WriteString("(u)")
-		case '(':
-			sb.WriteString("(l)")
-		case ')':
-			sb.WriteString("(r)")
-		default:
-			if c > 127 {
-				return "", fmt.Errorf("byte 0x%02x at offset %d is not ASCII and cannot be encoded in a PrintableString (RFC 2156 §3.4)", c, i)
+		for _, pc := range psCodes {
+			if pc.c == c {
+				sb.WriteString(pc.code)
+				continue next
 			}
-			sb.WriteByte('(')
-			sb.WriteByte('0' + c/100)
-			sb.WriteByte('0' + c/10%10)
-			sb.WriteByte('0' + c%10)
-			sb.WriteByte(')')
 		}
+		if c > 127 && !eightBit {
+			return "", fmt.Errorf("byte 0x%02x at offset %d is not ASCII and cannot be encoded in a PrintableString (RFC 2156 §3.4)", c, i)
+		}
+		sb.WriteByte('(')
+		sb.WriteByte('0' + c/100)
+		sb.WriteByte('0' + c/10%10)
+		sb.WriteByte('0' + c%10)
+		sb.WriteByte(')')
 	}
 	return sb.String(), nil
 }
 
-// DecodePrintable decodes a PrintableString made by EncodePrintable back
-// to ASCII, RFC 2156 §3.4: the ps-encoded-chars are read case
-// independently ("(A)" -> "@"), "(ddd)" with ddd in 0..127; a "(" that
-// does not start one is taken as itself (the RFC's "( -> (" example).
-func DecodePrintable(s string) string {
+// psDecode is the §3.4 decoding; with eightBit, "(ddd)" up to 255 is
+// decoded (see psEncode).
+func psDecode(s string, eightBit bool) string {
 	if strings.IndexByte(s, '(') < 0 {
 		return s
 	}
+	max := 127
+	if eightBit {
+		max = 255
+	}
 	var sb strings.Builder
 	sb.Grow(len(s))
+next:
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c != '(' {
@@ -126,31 +136,17 @@ func DecodePrintable(s string) string {
 			continue
 		}
 		if i+2 < len(s) && s[i+2] == ')' {
-			var r byte
-			switch s[i+1] | 0x20 {
-			case 'a':
-				r = '@'
-			case 'p':
-				r = '%'
-			case 'b':
-				r = '!'
-			case 'q':
-				r = '"'
-			case 'u':
-				r = '_'
-			case 'l':
-				r = '('
-			case 'r':
-				r = ')'
-			}
-			if r != 0 {
-				sb.WriteByte(r)
-				i += 2
-				continue
+			l := s[i+1] | 0x20
+			for _, pc := range psCodes {
+				if pc.code[1] == l {
+					sb.WriteByte(pc.c)
+					i += 2
+					continue next
+				}
 			}
 		}
 		if i+4 < len(s) && s[i+4] == ')' && addrDigits(s[i+1:i+4]) {
-			if n, _ := strconv.Atoi(s[i+1 : i+4]); n <= 127 {
+			if n, _ := strconv.Atoi(s[i+1 : i+4]); n <= max {
 				sb.WriteByte(byte(n))
 				i += 4
 				continue

@@ -50,12 +50,9 @@ func (g *Gateway) ToSMTP(m *x400.Message, rep *Report) (*SMTPMessage, []Recipien
 			Diagnostic: x400.DiagnosticContentTypeNotSupported, HasDiagnostic: true, Status: "5.6.1",
 			Err: errors.New("content type " + ct.String() + " is not an interpersonal message")}
 	}
-	// RFC 2156 §5.3.6: "If any extensions ... are present, and they are
-	// marked as critical for transfer or delivery, then the message shall
-	// be rejected."
-	if err := convertCheckCritical("envelope", env.Extensions); err != nil {
-		return nil, nil, err
-	}
+	// Extensions critical for transfer or delivery that the Internet
+	// cannot honour reject the message (RFC 2156 §5.3.6): EnvelopeToSMTP
+	// checks them before anything is converted.
 	obj, err := x400.DecodeInformationObject(m.Content, ContentLimits)
 	if err != nil {
 		return nil, nil, syntaxError("content", err)
@@ -103,46 +100,6 @@ func (g *Gateway) ToSMTP(m *x400.Message, rep *Report) (*SMTPMessage, []Recipien
 	}
 	out = append(out, h...)
 	return &SMTPMessage{Envelope: senv, Header: out, Body: body}, rerrs, nil
-}
-
-// convertHonoured are the standard envelope extensions that the gateway
-// honours when it converts to SMTP (RFC 2156 §5.3.6, §5.3.7: mapped to a
-// header field, honoured by not doing what they prohibit, or kept for the
-// daemon). The others (the security and physical delivery services among
-// them) cannot be honoured in Internet mail.
-var convertHonoured = map[x400.StandardExtension]bool{
-	x400.ExtRecipientReassignmentProhibited:       true,
-	x400.ExtOriginatorRequestedAlternateRecipient: true,
-	x400.ExtDLExpansionProhibited:                 true,
-	x400.ExtConversionWithLossProhibited:          true,
-	x400.ExtLatestDeliveryTime:                    true,
-	x400.ExtRequestedDeliveryMethod:               true,
-	x400.ExtOriginatorReturnAddress:               true,
-	x400.ExtContentCorrelator:                     true,
-	x400.ExtRedirectionHistory:                    true,
-	x400.ExtDLExpansionHistory:                    true,
-	x400.ExtOriginatorAndDLExpansionHistory:       true,
-	x400.ExtTraceInformation:                      true,
-	x400.ExtInternalTraceInformation:              true,
-	x400.ExtBlindCopyRecipients:                   true,
-	x400.ExtDLExemptedRecipients:                  true,
-}
-
-// convertCheckCritical refuses extensions critical for transfer or
-// delivery that the gateway cannot honour, RFC 2156 §5.3.6: "If any
-// extensions ... are present, and they are marked as critical for
-// transfer or delivery, then the message shall be rejected."
-// (unable-to-transfer, unsupported-critical-function; 5.3.3).
-func convertCheckCritical(where string, xs x400.Extensions) error {
-	for _, x := range xs.Critical(x400.CriticalForTransfer | x400.CriticalForDelivery) {
-		if x.Type.Private == nil && convertHonoured[x.Type.Standard] {
-			continue
-		}
-		return &ConversionError{Field: where + " extension " + x.Type.String(),
-			Reason: x400.ReasonUnableToTransfer, Diagnostic: x400.DiagnosticUnsupportedCriticalFunction,
-			HasDiagnostic: true, Status: "5.3.3", Err: errors.New("critical for transfer or delivery, and the gateway cannot honour it")}
-	}
-	return nil
 }
 
 // convertRepeatable reports whether a header field may occur more than

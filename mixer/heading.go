@@ -125,7 +125,7 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 			autoSub = &v
 			rep.Mapped("heading.extensions auto-submitted", "Autosubmitted")
 		default:
-			discarded = append(discarded, hdgOIDText(x.Type))
+			discarded = append(discarded, envFormatOID(x.Type))
 			rep.Dropped(from, "RFC 2156 §5.3.4: extension not understood, listed in Discarded-X400-IPMS-Extensions")
 		}
 	}
@@ -1079,18 +1079,6 @@ func hdgIsP772(o ber.OID) bool {
 	}
 	a := o.Last()
 	return a <= 17 && a != 15 && a != 16
-}
-
-// hdgOIDText writes an object identifier as RFC 2156 §3.3.7 does without
-// key strings: "(2)(6)(1)(5)(3)".
-func hdgOIDText(o ber.OID) string {
-	var b strings.Builder
-	for _, a := range o.Arcs() {
-		b.WriteByte('(')
-		b.WriteString(strconv.FormatUint(a, 10))
-		b.WriteByte(')')
-	}
-	return b.String()
 }
 
 // hdgSetExtension adds x to the heading's extensions, replacing one of

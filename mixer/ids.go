@@ -360,107 +360,20 @@ func IDStdOR(a *x400.ORAddress) string {
 	return b.String()
 }
 
-// idsPSCodes are the special encodings of RFC 2156 §3.4.
-var idsPSCodes = [...]struct {
-	c    byte
-	code string
-}{{'@', "(a)"}, {'%', "(p)"}, {'!', "(b)"}, {'"', "(q)"}, {'_', "(u)"}, {'(', "(l)"}, {')', "(r)"}}
-
-// idsPSRestricted reports whether c is a ps-restricted-char of §3.4: a
-// PrintableString character other than the round brackets.
-func idsPSRestricted(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte(" '+,-./:=?", c) >= 0
-}
-
 // idsEncodePS encodes ASCII as PrintableString, RFC 2156 §3.4
 // ("foo@bar" -> "foo(a)bar", "~" -> "(126)"). Octets above 127 (RFC 6532
 // UTF-8 ids) are written "(ddd)" like the ASCII ones, beyond §3.4's range
 // 0-127, so that nothing is lost; decoding accepts them.
-func idsEncodePS(s string) (string, error) {
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if idsPSRestricted(c) {
-			b.WriteByte(c)
-			continue
-		}
-		done := false
-		for _, pc := range idsPSCodes {
-			if pc.c == c {
-				b.WriteString(pc.code)
-				done = true
-				break
-			}
-		}
-		if !done {
-			b.WriteByte('(')
-			d := strconv.Itoa(int(c))
-			b.WriteString(strings.Repeat("0", 3-len(d)))
-			b.WriteString(d)
-			b.WriteByte(')')
-		}
-	}
-	return b.String(), nil
-}
+func idsEncodePS(s string) (string, error) { return psEncode(s, true) }
 
-// idsDecodePS decodes a §3.4 ps-encoded PrintableString to ASCII. The
-// special encodings are case insensitive; a "(" that starts no encoding
-// stands for itself (§3.4: "(" -> "(").
+// idsDecodePS decodes a §3.4 ps-encoded PrintableString (see idsEncodePS).
+// The special encodings are case insensitive; a "(" that starts no
+// encoding stands for itself (§3.4: "(" -> "(").
 func idsDecodePS(s string) (string, error) {
-	if strings.IndexByte(s, '(') < 0 {
-		if !x400.IsPrintableString(s) {
-			return "", errors.New("not a PrintableString")
-		}
-		return s, nil
+	if strings.IndexByte(s, '(') < 0 && !x400.IsPrintableString(s) {
+		return "", errors.New("not a PrintableString")
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '(' {
-			b.WriteByte(c)
-			continue
-		}
-		if i+2 < len(s) && s[i+2] == ')' {
-			l := s[i+1] | 0x20
-			found := false
-			for _, pc := range idsPSCodes {
-				if pc.code[1] == l {
-					b.WriteByte(pc.c)
-					found = true
-					break
-				}
-			}
-			if found {
-				i += 2
-				continue
-			}
-		}
-		if i+4 < len(s) && s[i+4] == ')' && idsDigits(s[i+1:i+4]) {
-			n, _ := strconv.Atoi(s[i+1 : i+4])
-			if n <= 255 {
-				b.WriteByte(byte(n))
-				i += 4
-				continue
-			}
-		}
-		b.WriteByte(c)
-	}
-	return b.String(), nil
-}
-
-func idsDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+	return psDecode(s, true), nil
 }
 
 // idsTruncatePS cuts a ps-encoded string to at most n octets without
