@@ -524,3 +524,22 @@ func TestConvertPrecedenceMTPriority(t *testing.T) {
 		}
 	}
 }
+
+// X.411 §9: an unsupported per-recipient extension critical for delivery
+// fails its recipient only; the others are converted.
+func TestConvertPerRecipientCritical(t *testing.T) {
+	g := fuzzGateway(t)
+	m := convertSampleMessage(t, false)
+	m.Envelope.PerRecipientFields[1].Extensions = append(m.Envelope.PerRecipientFields[1].Extensions, x400.Extension{
+		Type: x400.ExtensionType{Private: ber.MustOID("1.3.6.1.4.1.32473.400.2")}, Critical: x400.CriticalForDelivery, Value: x400.Raw{0x05, 0x00}})
+	s, rerrs, err := g.ToSMTP(m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rerrs) != 1 || rerrs[0].Index != 1 || rerrs[0].Err.Diagnostic != x400.DiagnosticUnsupportedCriticalFunction {
+		t.Fatalf("recipient errors %+v", rerrs)
+	}
+	if len(s.Envelope.Recipients) != 2 {
+		t.Errorf("%d RCPT TO, want the other 2", len(s.Envelope.Recipients))
+	}
+}

@@ -228,9 +228,12 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 	if err := envCheckCritical(env.Extensions, "envelope", rep, &discarded); err != nil {
 		return se, nil, nil, err
 	}
+	// A per-recipient extension fails only its recipient (X.411 §9, the
+	// criticality mechanism): that recipient gets the non-delivery report.
+	critFailed := map[int]*ConversionError{}
 	for i := range env.PerRecipientFields {
 		if err := envCheckCritical(env.PerRecipientFields[i].Extensions, "envelope.recipient "+strconv.Itoa(i+1), rep, &discarded); err != nil {
-			return se, nil, nil, err
+			critFailed[i] = err.(*ConversionError)
 		}
 	}
 
@@ -259,6 +262,12 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 		rf := &env.PerRecipientFields[i]
 		name := "envelope.recipient " + strconv.Itoa(i+1)
 		isResp := rf.PerRecipientIndicators&x400.PerRecipientResponsibility != 0
+		if ce := critFailed[i]; ce != nil {
+			if isResp {
+				recErrs = append(recErrs, RecipientError{Index: i, Err: ce})
+			}
+			continue
+		}
 		mb, err := g.ORNameToMailbox(&rf.RecipientName)
 		if err != nil {
 			if isResp {
