@@ -58,7 +58,19 @@ type Check struct {
 	Require []string
 	// Allow are regular expressions of expert messages that are tolerated.
 	Allow []string
+	// OIDsWithoutDissector are OID prefixes (dotted) that Wireshark has no
+	// dissector for (those of RFC 2156 and RFC 2157, for instance): its
+	// "Dissector for OID not implemented" warning is tolerated on a value
+	// whose type (an extension's type, an EXTERNAL's direct-reference) is
+	// under one of them, and is a problem on any other.
+	OIDsWithoutDissector []string
 }
+
+// oidNotImplemented is the expert message of BER values of an unknown OID.
+const oidNotImplemented = "BER: Dissector for OID not implemented"
+
+// oidLine finds the OID of the value that follows in tshark -V output.
+var oidLine = regexp.MustCompile(`(?:type|direct-reference|type-id|extension-type|Object Identifier): ([0-9]+(?:\.[0-9]+)+)`)
 
 // Problems decodes file (a capture, or with syntax != "" a raw BER file
 // decoded as that Wireshark BER syntax, e.g. "P1 Message") and returns what
@@ -153,12 +165,35 @@ func Problems(tsharkPath, file, syntax string, c Check) ([]string, error) {
 			if s < warn || g == groupSequence {
 				continue
 			}
-			ok := false
+			ok := len(c.OIDsWithoutDissector) > 0 && strings.HasPrefix(m, oidNotImplemented) // checked below
 			for _, a := range allow {
 				ok = ok || a.MatchString(m)
 			}
 			if !ok {
 				problems = append(problems, fmt.Sprintf("frame %s: expert %#x/%#x: %s", cols[0], s, g, m))
+			}
+		}
+	}
+
+	if len(c.OIDsWithoutDissector) > 0 {
+		out, err := run("-V")
+		if err != nil {
+			return nil, err
+		}
+		last := ""
+		for _, line := range strings.Split(out, "\n") {
+			if m := oidLine.FindStringSubmatch(line); m != nil {
+				last = m[1]
+			}
+			if !strings.Contains(line, "Expert Info") || !strings.Contains(line, oidNotImplemented) {
+				continue
+			}
+			under := false
+			for _, p := range c.OIDsWithoutDissector {
+				under = under || last == p || strings.HasPrefix(last, p+".")
+			}
+			if !under {
+				problems = append(problems, fmt.Sprintf("a value of OID %q was not dissected (not under %v)", last, c.OIDsWithoutDissector))
 			}
 		}
 	}
