@@ -713,7 +713,7 @@ func bodyMIMEPartToMIME(x *x400.ExtendedBodyPart, name string, rep *Report) (Hea
 // tag number or the extended body part's data type, the content is the
 // body part's BER encoding, in base64.
 func bodyEncapsulateX400(p *x400.BodyPart, name string, rep *Report) (Header, []byte, error) {
-	enc, err := bodyMarshalPart(p)
+	enc, err := p.Marshal()
 	if err != nil {
 		return nil, nil, contentError(name, err)
 	}
@@ -767,93 +767,6 @@ func bodyPartType(enc []byte) (string, error) {
 		return "", err
 	}
 	return oid.String(), nil
-}
-
-// bodyMarshalPart returns the BER encoding of one body part. The x400
-// package encodes body parts only inside an IPM; the part is cut out of
-// one.
-func bodyMarshalPart(p *x400.BodyPart) ([]byte, error) {
-	obj := x400.InformationObject{IPM: &x400.IPM{Body: []x400.BodyPart{*p}}}
-	b, err := obj.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	_, body, err := bodySplitIPM(b)
-	if err != nil {
-		return nil, err
-	}
-	r := ber.NewReader(body, nil)
-	e, err := r.Next()
-	if err != nil {
-		return nil, err
-	}
-	return slices.Clone(e.Raw), nil
-}
-
-// bodySplitIPM returns the encodings of the heading and the contents of
-// the body of an encoded InformationObject holding an IPM.
-func bodySplitIPM(b []byte) (heading, body []byte, err error) {
-	r := ber.NewReader(b, nil)
-	e, err := r.Expect(ber.Context(0))
-	if err != nil {
-		return nil, nil, err
-	}
-	c, err := e.Children()
-	if err != nil {
-		return nil, nil, err
-	}
-	h, err := c.Expect(ber.Set)
-	if err != nil {
-		return nil, nil, err
-	}
-	be, err := c.Expect(ber.Sequence)
-	if err != nil {
-		return nil, nil, err
-	}
-	return h.Raw, be.Content, nil
-}
-
-// bodyUnmarshalPart decodes one encoded body part (RFC 2157 §3.2), by
-// decoding an IPM made around it.
-func bodyUnmarshalPart(enc []byte) (x400.BodyPart, error) {
-	wrap := x400.InformationObject{IPM: &x400.IPM{Body: []x400.BodyPart{}}}
-	empty, err := wrap.Marshal()
-	if err != nil {
-		return x400.BodyPart{}, err
-	}
-	heading, _, err := bodySplitIPM(empty)
-	if err != nil {
-		return x400.BodyPart{}, err
-	}
-	r := ber.NewReader(enc, nil)
-	e, err := r.Next()
-	if err != nil {
-		return x400.BodyPart{}, err
-	}
-	if !r.Empty() {
-		return x400.BodyPart{}, errors.New("data after the body part")
-	}
-	if e.Tag.Class != ber.ClassContext {
-		return x400.BodyPart{}, e.Errorf("body part of tag %s", e.Tag)
-	}
-	b := ber.NewBuilder(len(enc) + len(heading) + 16)
-	m := b.Begin(ber.Context(0))
-	b.AddRaw(heading)
-	s := b.Begin(ber.Sequence)
-	b.AddRaw(enc)
-	b.End(s)
-	b.End(m)
-	if err := b.Err(); err != nil {
-		return x400.BodyPart{}, err
-	}
-	obj, err := x400.DecodeInformationObject(b.Bytes(), nil)
-	if err != nil {
-		return x400.BodyPart{}, err
-	}
-	if obj.IPM == nil || len(obj.IPM.Body) != 1 {
-		return x400.BodyPart{}, errors.New("not one body part")
-	}
-	return obj.IPM.Body[0], nil
 }
 
 // bodyExternalOctets returns the octets of an EXTERNAL holding an OCTET
@@ -1104,11 +1017,11 @@ func (c *bodyConv) entity(h Header, content []byte, depth int, top bool, name st
 		c.dropFields(h, name, "message")
 		return []x400.BodyPart{p}, nil
 	case "application/x400-bp":
-		p, err := bodyUnmarshalPart(data)
+		p, err := x400.DecodeBodyPart(data, nil)
 		if err != nil {
 			return nil, syntaxError(name+" application/x400-bp", err)
 		}
-		if enc, err := bodyMarshalPart(&p); err == nil {
+		if enc, err := p.Marshal(); err == nil {
 			if t, err := bodyPartType(enc); err == nil && params["bp-type"] != "" && t != params["bp-type"] {
 				return nil, syntaxError(name+" application/x400-bp", fmt.Errorf("bp-type=%s but the body part is %s", params["bp-type"], t))
 			}

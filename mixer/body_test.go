@@ -83,7 +83,7 @@ func bodyRoundTrip(t *testing.T, parts []x400.BodyPart) (Header, []byte, []x400.
 // bodyEncoded compares body parts by their BER encoding.
 func bodyEncoded(t *testing.T, p x400.BodyPart) []byte {
 	t.Helper()
-	enc, err := bodyMarshalPart(&p)
+	enc, err := p.Marshal()
 	if err != nil {
 		t.Fatalf("marshal %s: %v", p.Kind, err)
 	}

@@ -395,6 +395,37 @@ func (p *BodyPart) decodeExtendedKnown(dt, pt ber.OID, hasParams bool, pval, dva
 
 func ipmParamsOK(got, want ber.OID) bool { return got == nil || got.Equal(want) }
 
+// Marshal encodes the body part alone (the BodyPart CHOICE as it stands
+// in an IPM's body), for those that keep or carry one part, such as a
+// MIXER gateway encapsulating it (RFC 2157 §3.2).
+func (p *BodyPart) Marshal() ([]byte, error) {
+	b := ber.NewBuilder(256)
+	p.encode(b)
+	if err := b.Err(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// DecodeBodyPart decodes one body part encoded as Marshal writes it. b
+// must hold exactly that element; the part refers to b as decoded IPMs
+// do. lim bounds the decoding (nil: ber.DefaultLimits).
+func DecodeBodyPart(b []byte, lim *ber.Limits) (BodyPart, error) {
+	r := ber.NewReader(b, lim)
+	e, err := r.Next()
+	if err != nil {
+		return BodyPart{}, err
+	}
+	if !r.Empty() {
+		return BodyPart{}, e.Errorf("data after the body part")
+	}
+	var p BodyPart
+	if err := p.decode(&e); err != nil {
+		return BodyPart{}, err
+	}
+	return p, nil
+}
+
 func (p *BodyPart) encode(b *ber.Builder) {
 	switch p.Kind {
 	case BodyPartIA5Text:

@@ -963,3 +963,33 @@ func TestIPMSharedBlocks(t *testing.T) {
 		t.Errorf("indefinite heading: re-encoding differs:\n%x\n%x", enc, enc2)
 	}
 }
+
+// A body part alone: Marshal gives the same bytes as the part inside an
+// IPM's body, and DecodeBodyPart reads them back.
+func TestBodyPartMarshalAlone(t *testing.T) {
+	obj := SampleIPM()
+	whole, err := obj.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range obj.IPM.Body {
+		b, err := obj.IPM.Body[i].Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(whole, b) {
+			t.Errorf("part %d: % x is not in the IPM's encoding", i, b)
+		}
+		p, err := DecodeBodyPart(b, nil)
+		if err != nil {
+			t.Fatalf("part %d: %v", i, err)
+		}
+		again, _ := p.Marshal()
+		if !bytes.Equal(again, b) {
+			t.Errorf("part %d: decoded and encoded again differs", i)
+		}
+	}
+	if _, err := DecodeBodyPart(append([]byte{0xa0, 0x00}, 0x00), nil); err == nil {
+		t.Error("trailing data accepted")
+	}
+}
