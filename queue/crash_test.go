@@ -1,0 +1,228 @@
+package queue
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"mixerd/x400"
+)
+
+const crashEnv = "MIXERD_QUEUE_CRASH_DIR"
+
+var crashLanes = map[x400.Precedence]LaneConfig{
+	x400.PrecedenceRoutine: {Retry: []time.Duration{time.Millisecond}, MaxAge: 24 * time.Hour},
+	x400.PrecedenceFlash:   {Retry: []time.Duration{time.Millisecond}, MaxAge: 24 * time.Hour},
+}
+
+// TestCrashHelper is the process killed by TestCrashRecovery: it puts
+// messages and works the queue in a loop, printing each acknowledged step
+// ("P n id" after Put returned, "L id i.." after a lease, "D id i" after a
+// delivery was reported) until it is killed.
+func TestCrashHelper(t *testing.T) {
+	dir := os.Getenv(crashEnv)
+	if dir == "" {
+		t.Skip("helper process for TestCrashRecovery")
+	}
+	base, _ := strconv.Atoi(os.Getenv("MIXERD_QUEUE_CRASH_BASE"))
+	q, err := Open(Config{Dir: dir, Lanes: crashLanes, Logger: quietLogger()})
+	if err != nil {
+		fmt.Println("X open", err)
+		os.Exit(2)
+	}
+	var outMu sync.Mutex
+	say := func(format string, a ...any) {
+		outMu.Lock()
+		os.Stdout.WriteString(fmt.Sprintf(format, a...) + "\n")
+		outMu.Unlock()
+	}
+	ctx := context.Background()
+	for w := 0; w < 4; w++ {
+		go func() {
+			acked := map[int]string{}
+			for i := base + w; ; i += 4 {
+				prec := x400.PrecedenceRoutine
+				if i%7 == 0 {
+					prec = x400.PrecedenceFlash
+				}
+				m := msg(prec, "m"+strconv.Itoa(i), "a@x", "hA", "b@y", "hB", "c@x", "hA")
+				body := strings.Repeat(fmt.Sprintf("body-%d ", i), 1+rand.IntN(300))
+				id, dup, err := q.Put(ctx, m, []byte(body))
+				if err != nil || dup {
+					say("X put %d %v %v", i, dup, err)
+					continue
+				}
+				acked[i] = id
+				say("P %d %s", i, id)
+				if j := i - 40; i%5 == 0 && acked[j] != "" {
+					id2, dup, err := q.Put(ctx, msg(prec, "m"+strconv.Itoa(j), "a@x", "hA"), []byte("again"))
+					if err != nil || !dup || id2 != acked[j] {
+						say("X dup %d %s %v %v", j, id2, dup, err)
+					}
+				}
+			}
+		}()
+	}
+	for w := 0; w < 2; w++ {
+		go func() {
+			for {
+				l, err := q.Next(ctx, x400.PrecedenceDeferred)
+				if err != nil {
+					say("X next %v", err)
+					return
+				}
+				say("L %s %s", l.Message.ID, strings.Trim(fmt.Sprint(l.Recipients), "[]"))
+				if _, _, err := q.Body(l); err != nil {
+					say("X body %v", err)
+				}
+				switch r := rand.IntN(10); {
+				case r < 7:
+					var rs []RecipientResult
+					for _, i := range l.Recipients {
+						rs = append(rs, RecipientResult{Index: i, Disposition: Delivered, Attempt: Attempt{Result: ResultAccepted}})
+					}
+					if err := q.Report(l, rs...); err != nil {
+						say("X report %v", err)
+						continue
+					}
+					for _, i := range l.Recipients {
+						say("D %s %d", l.Message.ID, i)
+					}
+				case r < 9:
+					var rs []RecipientResult
+					for _, i := range l.Recipients {
+						rs = append(rs, RecipientResult{Index: i, Disposition: Transient, Attempt: Attempt{Result: ResultTimeout}})
+					}
+					if err := q.Report(l, rs...); err != nil {
+						say("X report %v", err)
+					}
+				default:
+					q.Abandon(l)
+				}
+			}
+		}()
+	}
+	select {}
+}
+
+// TestCrashRecovery kills a helper process with SIGKILL at random moments
+// while it puts and delivers, then checks that every message whose Put
+// returned is in the spool exactly once (or finished), that no recipient
+// reported delivered is leased again, and that nothing is left in transfer.
+func TestCrashRecovery(t *testing.T) {
+	if os.Getenv(crashEnv) != "" {
+		t.Skip("in helper")
+	}
+	dir := t.TempDir()
+	acked := map[int]string{} // n -> id
+	delivered := map[string]bool{}
+	rounds := 4
+	for round := 0; round < rounds; round++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
+		cmd.Env = append(os.Environ(), crashEnv+"="+dir, "MIXERD_QUEUE_CRASH_BASE="+strconv.Itoa(round*1000000))
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		lines := make(chan string, 1024)
+		go func() {
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				lines <- sc.Text()
+			}
+			close(lines)
+		}()
+		killAt := 200 + rand.IntN(1500)
+		deadline := time.After(30 * time.Second)
+		n, killed := 0, false
+		for line := range func(yield func(string) bool) {
+			for {
+				select {
+				case l, ok := <-lines:
+					if !ok || !yield(l) {
+						return
+					}
+				case <-deadline:
+					cmd.Process.Kill()
+					t.Errorf("round %d: helper stalled after %d lines", round, n)
+					deadline = nil
+				}
+			}
+		} {
+			n++
+			if n == killAt && !killed {
+				cmd.Process.Signal(syscall.SIGKILL)
+				killed = true
+			}
+			f := strings.Fields(line)
+			switch f[0] {
+			case "P":
+				i, _ := strconv.Atoi(f[1])
+				acked[i] = f[2]
+			case "L":
+				for _, s := range f[2:] {
+					if delivered[f[1]+"/"+s] {
+						t.Errorf("round %d: recipient %s/%s leased again after its delivery was reported", round, f[1], s)
+					}
+				}
+			case "D":
+				delivered[f[1]+"/"+f[2]] = true
+			case "X":
+				t.Errorf("round %d: helper: %s", round, line)
+			}
+		}
+		cmd.Wait()
+		t.Logf("round %d: killed after %d lines", round, n)
+	}
+
+	q := openQ(t, Config{Dir: dir, Lanes: crashLanes})
+	t.Logf("recovery: %+v; %d messages acknowledged, %d deliveries", q.Recovery(), len(acked), len(delivered))
+	if r := q.Recovery(); len(r.Bad) > 0 {
+		t.Errorf("bad files after crashes: %v", r.Bad)
+	}
+	byMTS := map[string][]Message{}
+	for _, m := range q.List(Filter{}) {
+		byMTS[m.MTSID] = append(byMTS[m.MTSID], m)
+		for i, r := range m.Recipients {
+			if r.State == StateInTransfer {
+				t.Errorf("%s/%d in transfer after recovery", m.ID, i)
+			}
+			if delivered[m.ID+"/"+strconv.Itoa(i)] && r.State != StateDelivered {
+				t.Errorf("%s/%d reported delivered, recovered as %v", m.ID, i, r.State)
+			}
+		}
+	}
+	for mts, ms := range byMTS {
+		if len(ms) != 1 {
+			t.Errorf("%s queued %d times", mts, len(ms))
+		}
+	}
+	for i, id := range acked {
+		mts := "m" + strconv.Itoa(i)
+		if ms := byMTS[mts]; len(ms) == 1 && ms[0].ID != id {
+			t.Errorf("%s: queued as %s, acknowledged as %s", mts, ms[0].ID, id)
+		}
+		// Queued or finished: either way a duplicate of the acknowledged id.
+		got, dup, err := q.Put(context.Background(), msg(1, mts, "a", "h"), []byte("x"))
+		if err != nil || !dup || got != id {
+			t.Errorf("%s (acknowledged as %s) lost: Put = %s %v %v", mts, id, got, dup, err)
+		}
+	}
+	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
+		t.Errorf("temps left after recovery: %d", len(ents))
+	}
+}

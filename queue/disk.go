@@ -1,0 +1,251 @@
+package queue
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// The spool file format: magic, then records. A record is a 4-byte
+// big-endian payload length, a 4-byte CRC-32C of the payload, and the
+// payload, whose first byte is its type.
+const (
+	fileMagic = "MXQ1"
+
+	recHeader  = 'H' // JSON fileHeader
+	recBody    = 'B' // the message bytes
+	recEvent   = 'J' // JSON event
+	recSeen    = 'S' // JSON seenRecord (in DIR/seen)
+	recHdrSize = 8
+
+	maxHeaderBytes = 16 << 20 // a header or journal record (10,000 recipients fit)
+	maxEnvelope    = 64 << 10
+	maxTextBytes   = 1000
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+func appendRecord(b []byte, typ byte, payload []byte) []byte {
+	var h [recHdrSize]byte
+	binary.BigEndian.PutUint32(h[0:4], uint32(len(payload)+1))
+	c := crc32.Update(0, castagnoli, []byte{typ})
+	c = crc32.Update(c, castagnoli, payload)
+	binary.BigEndian.PutUint32(h[4:8], c)
+	b = append(b, h[:]...)
+	b = append(b, typ)
+	return append(b, payload...)
+}
+
+// errTorn marks a record cut short or failing its CRC: a write torn by a
+// crash (at the tail) or damage.
+var errTorn = errors.New("torn or damaged record")
+
+// readRecord reads the record at b[off:]. It returns the type, payload and
+// the offset after it.
+func readRecord(b []byte, off int, max int) (typ byte, payload []byte, next int, err error) {
+	if len(b)-off < recHdrSize {
+		return 0, nil, off, errTorn
+	}
+	n := int(binary.BigEndian.Uint32(b[off : off+4]))
+	c := binary.BigEndian.Uint32(b[off+4 : off+8])
+	if n < 1 || n > max+1 {
+		return 0, nil, off, fmt.Errorf("%w: length %d", errTorn, n)
+	}
+	if len(b)-off-recHdrSize < n {
+		return 0, nil, off, errTorn
+	}
+	p := b[off+recHdrSize : off+recHdrSize+n]
+	if crc32.Checksum(p, castagnoli) != c {
+		return 0, nil, off, fmt.Errorf("%w: checksum", errTorn)
+	}
+	return p[0], p[1:], off + recHdrSize + n, nil
+}
+
+// fileHeader is the header record of a spool file.
+type fileHeader struct {
+	Seq uint64 `json:"seq"`
+	Message
+}
+
+// event is one journal record. Times are the queue clock's.
+type event struct {
+	T      time.Time   `json:"t"`
+	Kind   string      `json:"k"` // result, reported, dead, hold, release, retry, delete
+	R      []rcptEvent `json:"r,omitempty"`
+	Reason string      `json:"reason,omitempty"`
+}
+
+type rcptEvent struct {
+	I       int         `json:"i"`
+	Disp    Disposition `json:"d,omitempty"`
+	Next    time.Time   `json:"next,omitzero"` // transient: next retry
+	Attempt *Attempt    `json:"a,omitempty"`
+	Reason  string      `json:"reason,omitempty"`
+}
+
+// seenRecord remembers a finished message for duplicate detection.
+type seenRecord struct {
+	Key string    `json:"key"`
+	ID  string    `json:"id"`
+	T   time.Time `json:"t"`
+}
+
+// parsedFile is a spool file read back.
+type parsedFile struct {
+	hdr      fileHeader
+	bodyOff  int // offset of the body payload
+	bodyLen  int
+	events   []event
+	validEnd int  // offset after the last valid record
+	tornTail bool // bytes after validEnd
+}
+
+// parseFile parses a whole spool file. A damaged header or body is an
+// error (the file is bad); a damaged journal record ends the journal there
+// (the tail was torn by a crash: no change in it was acknowledged).
+func parseFile(b []byte, maxBody int) (*parsedFile, error) {
+	if len(b) < len(fileMagic) || string(b[:len(fileMagic)]) != fileMagic {
+		return nil, errors.New("no spool file magic")
+	}
+	off := len(fileMagic)
+	typ, p, off, err := readRecord(b, off, maxHeaderBytes)
+	if err != nil || typ != recHeader {
+		return nil, fmt.Errorf("header record: %v (type %q)", err, typ)
+	}
+	pf := &parsedFile{}
+	if err := json.Unmarshal(p, &pf.hdr); err != nil {
+		return nil, fmt.Errorf("header: %v", err)
+	}
+	if err := checkHeader(&pf.hdr.Message); err != nil {
+		return nil, fmt.Errorf("header: %v", err)
+	}
+	start := off
+	typ, p, off, err = readRecord(b, off, maxBody)
+	if err != nil || typ != recBody {
+		return nil, fmt.Errorf("body record: %v (type %q)", err, typ)
+	}
+	pf.bodyOff = start + recHdrSize + 1
+	pf.bodyLen = len(p)
+	pf.validEnd = off
+	for off < len(b) {
+		typ, p, next, err := readRecord(b, off, maxHeaderBytes)
+		if err != nil || typ != recEvent {
+			pf.tornTail = true
+			break
+		}
+		var ev event
+		if err := json.Unmarshal(p, &ev); err != nil {
+			pf.tornTail = true
+			break
+		}
+		pf.events = append(pf.events, ev)
+		off = next
+		pf.validEnd = off
+	}
+	return pf, nil
+}
+
+// checkHeader validates what a header must hold.
+func checkHeader(m *Message) error {
+	if len(m.Recipients) == 0 {
+		return errors.New("no recipients")
+	}
+	if m.Kind != KindP1 && m.Kind != KindSMTP {
+		return fmt.Errorf("unknown kind %q", m.Kind)
+	}
+	if len(m.Envelope) > maxEnvelope {
+		return errors.New("envelope too large")
+	}
+	for i, r := range m.Recipients {
+		if r.Address == "" {
+			return fmt.Errorf("recipient %d: empty address", i)
+		}
+	}
+	return nil
+}
+
+// syncDir fsyncs a directory so that renames and creations in it are
+// durable.
+func syncDir(path string) error {
+	d, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// groupSync shares one directory fsync among concurrent callers: a caller
+// joins the pending batch; the first caller with no fsync running leads,
+// fsyncing for every batch that forms while it works.
+type groupSync struct {
+	mu      sync.Mutex
+	pending *syncBatch
+	running bool
+	sync    func() error
+	count   int // fsyncs done, for tests and metrics
+}
+
+type syncBatch struct {
+	done chan struct{}
+	err  error
+}
+
+// Sync returns when an fsync that started after the call has finished.
+func (g *groupSync) Sync() error {
+	g.mu.Lock()
+	if g.pending == nil {
+		g.pending = &syncBatch{done: make(chan struct{})}
+	}
+	b := g.pending
+	if g.running {
+		g.mu.Unlock()
+		<-b.done
+		return b.err
+	}
+	g.running = true
+	for g.pending != nil {
+		cur := g.pending
+		g.pending = nil
+		g.mu.Unlock()
+		cur.err = g.sync()
+		close(cur.done)
+		g.mu.Lock()
+		g.count++
+	}
+	g.running = false
+	g.mu.Unlock()
+	return b.err
+}
+
+// appendSync appends data to a file and fsyncs it.
+func appendSync(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	end, err := f.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = f.Write(data)
+		if err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			// Cut a partial record so that later appends stay readable.
+			_ = f.Truncate(end)
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

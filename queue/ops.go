@@ -1,0 +1,183 @@
+package queue
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"mixerd/x400"
+)
+
+// Filter selects messages for List. Zero fields select everything.
+type Filter struct {
+	Lanes  []x400.Precedence // only these lanes
+	States []State           // only messages with a recipient in one of these states
+	MinAge time.Duration     // only messages at least this old
+	Held   bool              // only held messages
+}
+
+// List returns the queued messages that match f, by lane (highest first)
+// then arrival, for operators (`mixerd queue`, like postqueue -p). Each
+// recipient carries its state, next try, attempt count and last attempt.
+func (q *Queue) List(f Filter) []Message {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	now := q.cfg.Now()
+	var es []*entry
+	for _, e := range q.entries {
+		if e.gone || (f.Held && !e.held) || now.Sub(e.arrival) < f.MinAge {
+			continue
+		}
+		if len(f.Lanes) > 0 && !contains(f.Lanes, e.lane) {
+			continue
+		}
+		if len(f.States) > 0 {
+			ok := false
+			for _, r := range e.rcpts {
+				ok = ok || contains(f.States, r.state)
+			}
+			if !ok {
+				continue
+			}
+		}
+		es = append(es, e)
+	}
+	sort.Slice(es, func(i, j int) bool {
+		if es[i].lane != es[j].lane {
+			return es[i].lane > es[j].lane
+		}
+		return es[i].seq < es[j].seq
+	})
+	out := make([]Message, len(es))
+	for i, e := range es {
+		out[i] = e.snapshot()
+	}
+	return out
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// snapshot copies an entry's state into a Message. q.mu held.
+func (e *entry) snapshot() Message {
+	m := *e.hdr
+	m.Held = e.held
+	m.Size = e.size
+	m.Recipients = make([]Recipient, len(e.rcpts))
+	for i, r := range e.rcpts {
+		rc := Recipient{Address: e.hdr.Recipients[i].Address, NextHop: e.hdr.Recipients[i].NextHop,
+			State: r.state, Reported: r.reported, Reason: r.reason, NumAttempts: r.attempts}
+		if r.state == StatePending || r.state == StateTransient {
+			rc.NextTry = r.next
+		}
+		if r.last != nil {
+			rc.Attempts = []Attempt{*r.last}
+		}
+		m.Recipients[i] = rc
+	}
+	return m
+}
+
+// Get returns one queued message as List shows it.
+func (q *Queue) Get(id string) (Message, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	e, err := q.get(id)
+	if err != nil {
+		return Message{}, err
+	}
+	return e.snapshot(), nil
+}
+
+// Inspect returns a queued message with every attempt of every recipient
+// (read from its journal) and its bytes.
+func (q *Queue) Inspect(id string) (Message, []byte, error) {
+	q.mu.Lock()
+	e, err := q.get(id)
+	var m Message
+	if err == nil {
+		m = e.snapshot()
+	}
+	q.mu.Unlock()
+	if err != nil {
+		return Message{}, nil, err
+	}
+	e.fileMu.Lock()
+	b, err := readFileBounded(e.path, int64(q.cfg.MaxMessageBytes)+64<<20)
+	e.fileMu.Unlock()
+	if err != nil {
+		return Message{}, nil, err
+	}
+	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
+	if err != nil {
+		return Message{}, nil, fmt.Errorf("queue: %s: %v", id, err)
+	}
+	m.Envelope = pf.hdr.Envelope
+	full := make([][]Attempt, len(m.Recipients))
+	scratch := &entry{rcpts: make([]rcpt, len(m.Recipients))}
+	for _, ev := range pf.events {
+		scratch.apply(&ev, full)
+	}
+	for i := range m.Recipients {
+		m.Recipients[i].Attempts = full[i]
+	}
+	return m, b[pf.bodyOff : pf.bodyOff+pf.bodyLen], nil
+}
+
+// Stats is the queue's size.
+type Stats struct {
+	Messages int
+	Bytes    int64
+	Leases   int
+	ByLane   [numLanes]int
+	DirSyncs int // directory fsyncs done (group commit)
+}
+
+// Stats returns the queue's counts.
+func (q *Queue) Stats() Stats {
+	q.mu.Lock()
+	s := Stats{Messages: len(q.entries), Bytes: q.nbytes, Leases: q.active}
+	for _, e := range q.entries {
+		s.ByLane[e.lane]++
+	}
+	q.mu.Unlock()
+	q.dsync.mu.Lock()
+	s.DirSyncs = q.dsync.count
+	q.dsync.mu.Unlock()
+	return s
+}
+
+func sortFailures(fs []Failure, entries map[string]*entry) {
+	sort.Slice(fs, func(i, j int) bool {
+		a, b := entries[fs[i].ID], entries[fs[j].ID]
+		if a.seq != b.seq {
+			return a.seq < b.seq
+		}
+		return fs[i].Recipient < fs[j].Recipient
+	})
+}
+
+// readFileBounded reads a file of at most max bytes.
+func readFileBounded(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("queue: %s is larger than %d bytes", path, max)
+	}
+	return b, nil
+}

@@ -1,0 +1,845 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"mixerd/x400"
+)
+
+// LaneConfig is the retry policy of one lane.
+type LaneConfig struct {
+	// Retry is the list of delays between attempts; the last repeats.
+	Retry []time.Duration
+	// MaxAge: a recipient still undelivered this long after arrival fails
+	// permanently (X.411 maximum-time-expired).
+	MaxAge time.Duration
+}
+
+// Config configures a queue. Zero fields take the defaults documented on
+// them.
+type Config struct {
+	// Dir is the spool directory (created if missing).
+	Dir string
+	// Now is the clock (default time.Now). Tests inject one.
+	Now func() time.Time
+	// Logger (default slog.Default()).
+	Logger *slog.Logger
+	// Lanes holds the retry policy per lane (the six NATO precedences);
+	// a missing lane takes DefaultLanes' entry.
+	Lanes map[x400.Precedence]LaneConfig
+	// MaxMessages and MaxBytes bound the spool (default 100,000 messages,
+	// 8 GiB); Put returns ErrFull past them.
+	MaxMessages int
+	MaxBytes    int64
+	// MaxMessageBytes bounds one message's bytes (default 64 MiB).
+	MaxMessageBytes int
+	// MaxRecipients bounds one message's recipients (default 10,000).
+	MaxRecipients int
+	// MaxLeases bounds the leases out at once (0: no bound). Of these,
+	// ReservedFlash are kept for FLASH and OVERRIDE, and ReservedImmediate
+	// more for IMMEDIATE and above, so that a high-precedence message
+	// always finds a worker while ROUTINE work is backlogged.
+	MaxLeases         int
+	ReservedFlash     int
+	ReservedImmediate int
+	// DuplicateWindow is how long a finished message's identifier is
+	// remembered (default 48 h).
+	DuplicateWindow time.Duration
+	// MaxRemembered bounds the finished identifiers kept in memory for
+	// duplicate detection (default 500,000); past it the oldest are
+	// forgotten before the window ends (logged).
+	MaxRemembered int
+}
+
+// DefaultLanes is the default retry policy: faster and shorter-lived for
+// the higher precedences (ACP 123 / STANAG 4406 speed-of-service targets
+// are minutes for FLASH, hours for ROUTINE).
+var DefaultLanes = map[x400.Precedence]LaneConfig{
+	x400.PrecedenceOverride:  {Retry: []time.Duration{10 * time.Second, 30 * time.Second, time.Minute}, MaxAge: 30 * time.Minute},
+	x400.PrecedenceFlash:     {Retry: []time.Duration{10 * time.Second, 30 * time.Second, time.Minute}, MaxAge: time.Hour},
+	x400.PrecedenceImmediate: {Retry: []time.Duration{30 * time.Second, time.Minute, 5 * time.Minute}, MaxAge: 4 * time.Hour},
+	x400.PrecedencePriority:  {Retry: []time.Duration{time.Minute, 5 * time.Minute, 15 * time.Minute}, MaxAge: 24 * time.Hour},
+	x400.PrecedenceRoutine:   {Retry: []time.Duration{5 * time.Minute, 15 * time.Minute, time.Hour}, MaxAge: 72 * time.Hour},
+	x400.PrecedenceDeferred:  {Retry: []time.Duration{15 * time.Minute, time.Hour}, MaxAge: 120 * time.Hour},
+}
+
+const numLanes = int(x400.PrecedenceOverride) + 1
+
+// Queue is a durable spool with precedence lanes. Its methods are safe for
+// concurrent use.
+type Queue struct {
+	cfg    Config
+	log    *slog.Logger
+	msgDir string
+	tmpDir string
+	badDir string
+	lockF  *os.File
+	dsync  groupSync // directory fsyncs of DIR/msg
+	ssync  groupSync // fsyncs of DIR/seen
+
+	seenMu sync.Mutex // the seen file
+	seenF  *os.File
+
+	mu       sync.Mutex
+	closed   bool
+	entries  map[string]*entry
+	dedup    map[string]*dupEntry
+	ready    [numLanes]eheap // by seq
+	waiting  [numLanes]eheap // by wake time
+	nbytes   int64
+	reserved int // Puts in flight (counted against MaxMessages)
+	resBytes int64
+	active   int // leases out
+	seq      uint64
+	changed  chan struct{}
+	reports  chan struct{}
+	recovery Recovery
+	seenIDs  map[string]bool // during Open: ids recorded finished
+	done     []doneRec       // finished identifiers, oldest first (from doneHead)
+	doneHead int
+}
+
+// doneRec is a finished identifier in arrival order, for forgetting.
+type doneRec struct {
+	key, id string
+	t       time.Time
+}
+
+// remember records a finished message's identifier for duplicate
+// detection and forgets those past the window or the bound. q.mu held.
+func (q *Queue) remember(key, id string, t time.Time) {
+	q.dedup[key] = &dupEntry{id: id, done: t}
+	q.done = append(q.done, doneRec{key, id, t})
+	now := q.cfg.Now()
+	for q.doneHead < len(q.done) {
+		d := q.done[q.doneHead]
+		over := len(q.done)-q.doneHead > q.cfg.MaxRemembered
+		if !over && now.Sub(d.t) < q.cfg.DuplicateWindow {
+			break
+		}
+		if over && now.Sub(d.t) < q.cfg.DuplicateWindow {
+			q.log.Warn("duplicate memory full: forgetting a finished message early", "id", d.id, "key", d.key)
+		}
+		if e := q.dedup[d.key]; e != nil && e.id == d.id && !e.done.IsZero() {
+			delete(q.dedup, d.key)
+		}
+		q.done[q.doneHead] = doneRec{}
+		q.doneHead++
+	}
+	if q.doneHead > 1024 && q.doneHead > len(q.done)/2 {
+		q.done = append([]doneRec(nil), q.done[q.doneHead:]...)
+		q.doneHead = 0
+	}
+}
+
+// dupEntry is a message identifier known to the queue.
+type dupEntry struct {
+	id      string
+	done    time.Time     // zero while queued
+	writing chan struct{} // non-nil while the first Put is writing
+}
+
+// entry is the in-memory index of one message: ids, lane, times, the
+// recipients' states. The bytes stay on disk.
+type entry struct {
+	id      string
+	seq     uint64
+	lane    x400.Precedence
+	arrival time.Time
+	expiry  time.Time
+	size    int64
+	keys    []string
+	held    bool
+	gone    bool // deleted or finished
+	rcpts   []rcpt
+	hidx    int // index in the heap it is in, -1 if none
+	where   int // 0 none, 1 ready, 2 waiting
+	wake    time.Time
+	fileMu  sync.Mutex // serialises journal appends
+	path    string
+	hdr     *Message // kept small: recipients' addresses only via rcpts
+}
+
+type rcpt struct {
+	state    State
+	next     time.Time
+	reported bool
+	attempts int
+	last     *Attempt
+	reason   string
+}
+
+// Recovery reports what Open found.
+type Recovery struct {
+	Messages     int      // messages recovered
+	TempsRemoved int      // half-written files removed
+	Bad          []string // files moved to DIR/bad, with the reason
+	TornJournals int      // journals whose torn tail was cut
+	Finished     int      // finished messages removed at start-up
+}
+
+// Open opens (creating if needed) the spool in cfg.Dir and recovers it:
+// half-written files are removed, bad files moved aside to DIR/bad, torn
+// journal tails cut, finished messages removed, and the lanes rebuilt.
+// Recipients that were in transfer at a crash are pending again.
+func Open(cfg Config) (*Queue, error) {
+	if cfg.Dir == "" {
+		return nil, fmt.Errorf("%w: no spool directory", ErrInvalid)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	lanes := map[x400.Precedence]LaneConfig{}
+	for p, l := range DefaultLanes {
+		lanes[p] = l
+	}
+	for p, l := range cfg.Lanes {
+		if Lane(p) != p {
+			return nil, fmt.Errorf("%w: lane %v is not a NATO precedence", ErrInvalid, p)
+		}
+		if len(l.Retry) == 0 || l.MaxAge <= 0 {
+			return nil, fmt.Errorf("%w: lane %v needs a retry schedule and a maximum age", ErrInvalid, p)
+		}
+		lanes[p] = l
+	}
+	cfg.Lanes = lanes
+	if cfg.MaxMessages <= 0 {
+		cfg.MaxMessages = 100000
+	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = 8 << 30
+	}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = 64 << 20
+	}
+	if cfg.MaxRecipients <= 0 {
+		cfg.MaxRecipients = 10000
+	}
+	if cfg.DuplicateWindow <= 0 {
+		cfg.DuplicateWindow = 48 * time.Hour
+	}
+	if cfg.MaxRemembered <= 0 {
+		cfg.MaxRemembered = 500000
+	}
+	q := &Queue{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "queue"),
+		msgDir:  filepath.Join(cfg.Dir, "msg"),
+		tmpDir:  filepath.Join(cfg.Dir, "tmp"),
+		badDir:  filepath.Join(cfg.Dir, "bad"),
+		entries: map[string]*entry{},
+		dedup:   map[string]*dupEntry{},
+		changed: make(chan struct{}),
+		reports: make(chan struct{}, 1),
+	}
+	for i := range q.ready {
+		q.ready[i].byWake = false
+		q.waiting[i].byWake = true
+	}
+	q.dsync.sync = func() error { return syncDir(q.msgDir) }
+	q.ssync.sync = func() error {
+		q.seenMu.Lock()
+		f := q.seenF
+		q.seenMu.Unlock()
+		if f == nil {
+			return ErrClosed
+		}
+		return f.Sync()
+	}
+	for _, d := range []string{cfg.Dir, q.msgDir, q.tmpDir, q.badDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+	}
+	lf, err := os.OpenFile(filepath.Join(cfg.Dir, "lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("queue: %w", err)
+	}
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lf.Close()
+		return nil, fmt.Errorf("queue: spool %s is in use by another process: %w", cfg.Dir, err)
+	}
+	q.lockF = lf
+	if err := q.recover(); err != nil {
+		lf.Close()
+		return nil, err
+	}
+	return q, nil
+}
+
+// Recovery returns what Open found and did.
+func (q *Queue) Recovery() Recovery {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	r := q.recovery
+	r.Bad = append([]string(nil), r.Bad...)
+	return r
+}
+
+// Close releases the spool. Leases out are abandoned (their recipients
+// are pending again at the next Open).
+func (q *Queue) Close() error {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
+		return nil
+	}
+	q.closed = true
+	q.signal()
+	q.mu.Unlock()
+	q.seenMu.Lock()
+	if q.seenF != nil {
+		q.seenF.Close()
+		q.seenF = nil
+	}
+	q.seenMu.Unlock()
+	return q.lockF.Close()
+}
+
+func (q *Queue) recover() error {
+	// Half-written files: never acknowledged.
+	tmps, err := os.ReadDir(q.tmpDir)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	for _, t := range tmps {
+		p := filepath.Join(q.tmpDir, t.Name())
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("queue: removing half-written %s: %w", p, err)
+		}
+		q.recovery.TempsRemoved++
+		q.log.Info("removed half-written spool file", "file", p)
+	}
+	if err := q.loadSeen(); err != nil {
+		return err
+	}
+	files, err := os.ReadDir(q.msgDir)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	now := q.cfg.Now()
+	var finished []*entry
+	for _, f := range files {
+		p := filepath.Join(q.msgDir, f.Name())
+		e, err := q.loadFile(p)
+		if err != nil {
+			q.moveAside(p, err)
+			continue
+		}
+		if e.seq > q.seq {
+			q.seq = e.seq
+		}
+		if e.gone || q.seenIDs[e.id] {
+			// Deleted, or finished (its seen record is the commit) but
+			// not yet removed at the crash.
+			finished = append(finished, e)
+			continue
+		}
+		q.entries[e.id] = e
+		q.nbytes += e.size
+		for _, k := range e.keys {
+			q.dedup[k] = &dupEntry{id: e.id}
+		}
+		if e.complete() {
+			finished = append(finished, e)
+			continue
+		}
+		q.place(e, now)
+		q.recovery.Messages++
+	}
+	if s := uint64(now.UnixNano()); s > q.seq {
+		q.seq = s
+	}
+	q.seenIDs = nil
+	for _, e := range finished {
+		if err := q.finish(e, "recovered"); err != nil {
+			return err
+		}
+		q.recovery.Finished++
+	}
+	q.log.Info("spool recovered", "dir", q.cfg.Dir, "messages", q.recovery.Messages,
+		"temps_removed", q.recovery.TempsRemoved, "bad", len(q.recovery.Bad),
+		"torn_journals", q.recovery.TornJournals, "finished", q.recovery.Finished)
+	return nil
+}
+
+// moveAside moves a bad spool file to DIR/bad and logs it.
+func (q *Queue) moveAside(p string, why error) {
+	dst := filepath.Join(q.badDir, filepath.Base(p))
+	q.log.Error("bad spool file moved aside", "file", p, "to", dst, "err", why)
+	if err := os.Rename(p, dst); err != nil {
+		q.log.Error("cannot move bad spool file", "file", p, "err", err)
+	}
+	q.recovery.Bad = append(q.recovery.Bad, filepath.Base(p)+": "+why.Error())
+}
+
+// loadFile reads a spool file and replays its journal.
+func (q *Queue) loadFile(p string) (*entry, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > int64(q.cfg.MaxMessageBytes)+64<<20 {
+		return nil, fmt.Errorf("file of %d bytes is larger than any message", st.Size())
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
+	if err != nil {
+		return nil, err
+	}
+	if pf.hdr.ID != filepath.Base(p) {
+		return nil, fmt.Errorf("file name does not match message id %q", pf.hdr.ID)
+	}
+	if pf.tornTail {
+		q.log.Warn("torn journal tail cut", "file", p, "at", pf.validEnd, "size", len(b))
+		if err := os.Truncate(p, int64(pf.validEnd)); err != nil {
+			return nil, fmt.Errorf("cutting torn tail: %v", err)
+		}
+		q.recovery.TornJournals++
+	}
+	e := q.newEntry(&pf.hdr, p)
+	e.size = int64(pf.bodyLen)
+	for _, ev := range pf.events {
+		e.apply(&ev, nil)
+	}
+	return e, nil
+}
+
+func (q *Queue) newEntry(h *fileHeader, path string) *entry {
+	m := h.Message
+	e := &entry{
+		id:      m.ID,
+		seq:     h.Seq,
+		lane:    Lane(m.Precedence),
+		arrival: m.Arrival,
+		hidx:    -1,
+		path:    path,
+		rcpts:   make([]rcpt, len(m.Recipients)),
+	}
+	lc := q.cfg.Lanes[e.lane]
+	e.expiry = m.Arrival.Add(lc.MaxAge)
+	if !m.Latest.IsZero() && m.Latest.Before(e.expiry) {
+		e.expiry = m.Latest
+	}
+	for i := range e.rcpts {
+		e.rcpts[i].next = m.Arrival
+		if m.Deferred.After(m.Arrival) {
+			e.rcpts[i].next = m.Deferred
+		}
+	}
+	e.keys = dupKeys(&m)
+	// Keep addresses and hops for leases; drop the envelope (read from disk).
+	hm := &Message{ID: m.ID, Kind: m.Kind, Source: m.Source, Arrival: m.Arrival,
+		Precedence: m.Precedence, Deferred: m.Deferred, Latest: m.Latest,
+		MTSID: m.MTSID, MessageID: m.MessageID, Recipients: m.Recipients}
+	e.hdr = hm
+	return e
+}
+
+// dupKeys returns the identifiers by which a message is recognised.
+func dupKeys(m *Message) []string {
+	if m.MTSID != "" {
+		return []string{"mts:" + m.MTSID}
+	}
+	if m.MessageID != "" {
+		return []string{"mid:" + m.MessageID}
+	}
+	return nil
+}
+
+// apply replays or applies one journal event. full, when not nil, gets
+// every attempt (for Inspect).
+func (e *entry) apply(ev *event, full [][]Attempt) {
+	switch ev.Kind {
+	case "result":
+		for _, r := range ev.R {
+			if r.I < 0 || r.I >= len(e.rcpts) {
+				continue
+			}
+			rc := &e.rcpts[r.I]
+			if r.Attempt != nil {
+				if r.Attempt.Result != ResultExpired {
+					rc.attempts++
+				}
+				a := *r.Attempt
+				rc.last = &a
+				if full != nil {
+					full[r.I] = append(full[r.I], a)
+				}
+			}
+			switch r.Disp {
+			case Delivered:
+				rc.state = StateDelivered
+			case Transient:
+				rc.state = StateTransient
+				rc.next = r.Next
+			case Permanent:
+				rc.state = StateFailed
+				rc.reason = r.Reason
+			}
+		}
+	case "reported":
+		for _, r := range ev.R {
+			if r.I >= 0 && r.I < len(e.rcpts) && e.rcpts[r.I].state == StateFailed {
+				e.rcpts[r.I].reported = true
+			}
+		}
+	case "dead":
+		for _, r := range ev.R {
+			if r.I >= 0 && r.I < len(e.rcpts) {
+				e.rcpts[r.I].state = StateDead
+				e.rcpts[r.I].reason = r.Reason
+			}
+		}
+	case "hold":
+		e.held = true
+	case "release":
+		e.held = false
+	case "retry":
+		for i := range e.rcpts {
+			rc := &e.rcpts[i]
+			if (rc.state == StatePending || rc.state == StateTransient) && rc.next.After(ev.T) {
+				rc.next = ev.T
+			}
+		}
+	case "delete":
+		e.gone = true
+	}
+}
+
+// complete reports whether nothing is left to do: every recipient
+// delivered, or failed with its report made. Dead recipients keep the
+// message for the operators.
+func (e *entry) complete() bool {
+	for _, r := range e.rcpts {
+		if r.state == StateDelivered || (r.state == StateFailed && r.reported) {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// journal appends an event to the message's file, fsynced.
+func (q *Queue) journal(e *entry, ev *event) error {
+	p, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if len(p) > maxHeaderBytes {
+		return fmt.Errorf("%w: journal record of %d bytes", ErrInvalid, len(p))
+	}
+	rec := appendRecord(nil, recEvent, p)
+	e.fileMu.Lock()
+	defer e.fileMu.Unlock()
+	if err := appendSync(e.path, rec); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return ErrNotFound
+		}
+		q.log.Error("spool journal write failed", "id", e.id, "err", err)
+		return fmt.Errorf("queue: journal %s: %w", e.id, err)
+	}
+	return nil
+}
+
+// signal wakes every waiter in Next. q.mu held.
+func (q *Queue) signal() {
+	close(q.changed)
+	q.changed = make(chan struct{})
+}
+
+// Put spools a message and returns only when it is durable. m gives the
+// metadata (ID, recipients' states are set by the queue; each recipient
+// needs Address and NextHop); body is the message as received.
+//
+// If a message with the same MTS identifier (or, without one, Message-ID)
+// is queued or finished within the duplicate window, Put returns its id
+// and dup true and spools nothing (a message an operator deleted counts as
+// finished). A spool at its limits gives ErrFull; a malformed message
+// ErrInvalid.
+func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, dup bool, err error) {
+	if len(body) > q.cfg.MaxMessageBytes {
+		return "", false, fmt.Errorf("%w: message of %d bytes exceeds %d", ErrInvalid, len(body), q.cfg.MaxMessageBytes)
+	}
+	if len(m.Recipients) > q.cfg.MaxRecipients {
+		return "", false, fmt.Errorf("%w: %d recipients exceed %d", ErrInvalid, len(m.Recipients), q.cfg.MaxRecipients)
+	}
+	hdr := fileHeader{Message: *m}
+	hdr.Held = false
+	if hdr.Arrival.IsZero() {
+		hdr.Arrival = q.cfg.Now()
+	}
+	hdr.Recipients = make([]Recipient, len(m.Recipients))
+	for i, r := range m.Recipients {
+		hdr.Recipients[i] = Recipient{Address: r.Address, NextHop: r.NextHop}
+	}
+	if err := checkHeader(&hdr.Message); err != nil {
+		return "", false, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	keys := dupKeys(&hdr.Message)
+	size := int64(len(body))
+
+	// Reserve: duplicate check and capacity, under the lock.
+	var mine *dupEntry
+	for {
+		q.mu.Lock()
+		if q.closed {
+			q.mu.Unlock()
+			return "", false, ErrClosed
+		}
+		var wait chan struct{}
+		for _, k := range keys {
+			d := q.dedup[k]
+			if d == nil {
+				continue
+			}
+			if d.writing != nil {
+				wait = d.writing
+				break
+			}
+			if d.done.IsZero() || q.cfg.Now().Sub(d.done) < q.cfg.DuplicateWindow {
+				q.mu.Unlock()
+				q.log.Info("duplicate message not queued again", "id", d.id, "key", k)
+				return d.id, true, nil
+			}
+			delete(q.dedup, k)
+		}
+		if wait != nil {
+			q.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return "", false, ctx.Err()
+			}
+		}
+		if len(q.entries)+q.reserved+1 > q.cfg.MaxMessages || q.nbytes+q.resBytes+size > q.cfg.MaxBytes {
+			n, b := len(q.entries), q.nbytes
+			q.mu.Unlock()
+			q.log.Warn("spool full, message refused", "messages", n, "bytes", b)
+			return "", false, ErrFull
+		}
+		q.seq++
+		hdr.Seq = q.seq
+		hdr.ID = strconv.FormatUint(q.seq, 16)
+		q.reserved++
+		q.resBytes += size
+		mine = &dupEntry{id: hdr.ID, writing: make(chan struct{})}
+		for _, k := range keys {
+			q.dedup[k] = mine
+		}
+		q.mu.Unlock()
+		break
+	}
+
+	path, werr := q.writeMessage(ctx, &hdr, body)
+
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.reserved--
+	q.resBytes -= size
+	close(mine.writing)
+	mine.writing = nil
+	if werr != nil {
+		for _, k := range keys {
+			if q.dedup[k] == mine {
+				delete(q.dedup, k)
+			}
+		}
+		return "", false, werr
+	}
+	e := q.newEntry(&hdr, path)
+	e.size = size
+	q.entries[e.id] = e
+	q.nbytes += size
+	q.place(e, q.cfg.Now())
+	q.signal()
+	return e.id, false, nil
+}
+
+// writeMessage writes, fsyncs and renames the spool file, then fsyncs the
+// directory (shared with concurrent Puts).
+func (q *Queue) writeMessage(ctx context.Context, hdr *fileHeader, body []byte) (string, error) {
+	hp, err := json.Marshal(hdr)
+	if err != nil {
+		return "", err
+	}
+	if len(hp) > maxHeaderBytes {
+		return "", fmt.Errorf("%w: header of %d bytes", ErrInvalid, len(hp))
+	}
+	buf := make([]byte, 0, len(fileMagic)+2*recHdrSize+2+len(hp)+len(body))
+	buf = append(buf, fileMagic...)
+	buf = appendRecord(buf, recHeader, hp)
+	buf = appendRecord(buf, recBody, body)
+	tmp := filepath.Join(q.tmpDir, hdr.ID)
+	final := filepath.Join(q.msgDir, hdr.ID)
+	fail := func(err error) (string, error) {
+		os.Remove(tmp)
+		q.log.Error("spool write failed", "id", hdr.ID, "err", err)
+		return "", fmt.Errorf("queue: writing message: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fail(err)
+	}
+	_, err = f.Write(buf)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, final); err != nil {
+		return fail(err)
+	}
+	if err := q.dsync.Sync(); err != nil {
+		os.Remove(final)
+		return fail(err)
+	}
+	return final, nil
+}
+
+// finish forgets a message whose work is done (or that was deleted): its
+// identifiers go to the seen file (fsynced), then its spool file is
+// removed. A crash between the two is finished again by Open.
+func (q *Queue) finish(e *entry, why string) error {
+	now := q.cfg.Now()
+	var b []byte
+	for _, k := range e.keys {
+		p, _ := json.Marshal(seenRecord{Key: k, ID: e.id, T: now})
+		b = appendRecord(b, recSeen, p)
+	}
+	if len(b) > 0 {
+		q.seenMu.Lock()
+		var err error
+		if q.seenF == nil {
+			err = ErrClosed
+		} else {
+			var end int64
+			if end, err = q.seenF.Seek(0, io.SeekEnd); err == nil {
+				if _, err = q.seenF.Write(b); err != nil {
+					_ = q.seenF.Truncate(end) // keep later records readable
+				}
+			}
+		}
+		q.seenMu.Unlock()
+		if err == nil {
+			err = q.ssync.Sync() // shared by concurrent finishes
+		}
+		if err != nil {
+			q.log.Error("cannot record finished message", "id", e.id, "err", err)
+			return fmt.Errorf("queue: seen file: %w", err)
+		}
+	}
+	if err := os.Remove(e.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		q.log.Error("cannot remove finished spool file", "id", e.id, "err", err)
+		return fmt.Errorf("queue: %w", err)
+	}
+	q.mu.Lock()
+	if _, ok := q.entries[e.id]; ok {
+		delete(q.entries, e.id)
+		q.nbytes -= e.size
+	}
+	e.gone = true
+	q.unplace(e)
+	for _, k := range e.keys {
+		if d := q.dedup[k]; d == nil || d.id == e.id {
+			q.remember(k, e.id, now)
+		}
+	}
+	q.mu.Unlock()
+	q.log.Info("message finished", "id", e.id, "why", why)
+	return nil
+}
+
+// loadSeen reads DIR/seen, keeps the identifiers still inside the
+// duplicate window, and rewrites it compacted.
+func (q *Queue) loadSeen() error {
+	p := filepath.Join(q.cfg.Dir, "seen")
+	b, err := os.ReadFile(p)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("queue: %w", err)
+	}
+	now := q.cfg.Now()
+	var out []byte
+	q.seenIDs = map[string]bool{}
+	if len(b) > 0 {
+		off := 0
+		if len(b) < len(fileMagic) || string(b[:len(fileMagic)]) != fileMagic {
+			q.log.Error("seen file has no magic; duplicate history lost", "file", p)
+			b = nil
+		} else {
+			off = len(fileMagic)
+		}
+		for off < len(b) {
+			typ, pl, next, err := readRecord(b, off, maxHeaderBytes)
+			if err != nil || typ != recSeen {
+				q.log.Warn("seen file: torn tail ignored", "file", p, "at", off)
+				break
+			}
+			off = next
+			var s seenRecord
+			if json.Unmarshal(pl, &s) != nil {
+				continue
+			}
+			q.seenIDs[s.ID] = true
+			if now.Sub(s.T) >= q.cfg.DuplicateWindow {
+				continue
+			}
+			q.remember(s.Key, s.ID, s.T)
+			if n, err := strconv.ParseUint(s.ID, 16, 64); err == nil && n > q.seq {
+				q.seq = n
+			}
+			out = appendRecord(out, recSeen, pl)
+		}
+	}
+	tmp := filepath.Join(q.tmpDir, "seen")
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	_, err = f.Write(append([]byte(fileMagic), out...))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, p)
+	}
+	if err == nil {
+		err = syncDir(q.cfg.Dir)
+	}
+	if err != nil {
+		return fmt.Errorf("queue: rewriting seen file: %w", err)
+	}
+	q.seenF, err = os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	return nil
+}
