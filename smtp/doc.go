@@ -1,0 +1,61 @@
+// Package smtp is mixerd's SMTP side: a listener (Server) that takes
+// messages from SMTP clients and hands them to a durable sink, and a
+// client (Client) that sends one queued message to a next hop.
+//
+// Standards: RFC 5321 (SMTP), RFC 1869/5321 §4.1.2 (ESMTP parameters),
+// RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 2920
+// (PIPELINING), RFC 2034/3463 (enhanced status codes), RFC 3207
+// (STARTTLS), RFC 4954 (AUTH, PLAIN per RFC 4616), RFC 3461 (DSN: RET,
+// ENVID, NOTIFY, ORCPT, with ORCPT of type rfc822 and x400 as RFC 2156
+// Appendix A uses), RFC 6710 (MT-PRIORITY) and RFC 6758 (the MT-Priority
+// header field).
+//
+// # The server and go-smtp
+//
+// The listener runs github.com/emersion/go-smtp v0.25.1, which owns the
+// command loop, DATA dot-unstuffing, the size and line-length limits and
+// AUTH's SASL exchange. v0.25.1 gets parts of the extensions mixerd needs
+// wrong: it takes MT-PRIORITY on RCPT instead of MAIL FROM (its issue
+// #311; RFC 6710 §3 puts it on MAIL FROM), refuses ORCPT address types
+// other than rfc822 and utf-8 (RFC 2156 Appendix A needs x400), answers
+// an unknown parameter 500 instead of RFC 5321 §4.1.1.11's 555, and
+// decodes xtext loosely. Without forking it, every connection is wrapped
+// in a "front" (front.go), a net.Conn that sits between the socket and
+// go-smtp and sees each command line before go-smtp does:
+//
+//   - MAIL and RCPT lines are parsed here (params.go). A bad parameter is
+//     answered by the front itself (501/555/552 with enhanced codes) and
+//     the line never reaches go-smtp; a good one is passed on stripped of
+//     its parameters ("MAIL FROM:<a@b>"), and the session takes the
+//     parsed parameters from the front when go-smtp calls Mail or Rcpt.
+//     The front hands go-smtp one command line per Read, so go-smtp has
+//     answered every earlier command before the front reads the next:
+//     replies stay in order under PIPELINING and the parameters the
+//     session reads are always those of the line being handled.
+//   - The EHLO reply is the front's (go-smtp's is swallowed when it is a
+//     250), so it advertises exactly what mixerd implements: DSN,
+//     "MT-PRIORITY STANAG4406", SIZE, 8BITMIME, SMTPUTF8, PIPELINING,
+//     ENHANCEDSTATUSCODES, STARTTLS and AUTH PLAIN where they apply, and
+//     not CHUNKING (BDAT is refused with 502 5.5.1).
+//   - STARTTLS is done by the front under go-smtp, so that the front
+//     keeps seeing plaintext commands; it discards any command pipelined
+//     after STARTTLS (RFC 3207 §5, the command-injection attack), resets
+//     go-smtp's transaction with a swallowed RSET, forgets the client's
+//     authentication and requires a new EHLO (RFC 3207 §4.2).
+//   - AUTH is refused (538 5.7.11) before TLS unless the listener allows
+//     plaintext authentication.
+//   - A lowered MT-PRIORITY is reported in the MAIL reply as RFC 6710 §4.1
+//     says: "250 2.3.6 0 ..." (the new priority, then text).
+//
+// # The client
+//
+// Client speaks SMTP itself on net/textproto rather than through
+// go-smtp's Client, which cannot put MT-PRIORITY on MAIL FROM, cannot
+// send ORCPT of type x400 and does not tell at which stage a recipient
+// failed. Client sends the DSN parameters only to a next hop that offers
+// DSN, and marks recipients that asked for a success notification as
+// Relayed when it does not (RFC 3461 §4.1, §5.2.2); it sends MT-PRIORITY
+// on MAIL FROM when offered and otherwise adds the RFC 6758 MT-Priority
+// header field; it takes STARTTLS when offered (or requires it), and
+// applies the RFC 5321 §4.5.3.2 timeouts.
+package smtp
