@@ -1,0 +1,260 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"mixerd/mixer"
+	"mixerd/p1"
+	"mixerd/policy"
+	"mixerd/queue"
+	"mixerd/smtp"
+	"mixerd/x400"
+)
+
+// p1Envelope is the queue's opaque envelope of a P1 message: which
+// per-recipient field of the APDU each queue recipient is.
+type p1Envelope struct {
+	Fields []int `json:"fields"`
+}
+
+// smtpEnvelope is the queue's opaque envelope of an SMTP message: the SMTP
+// envelope and what the Received: field of our hop needs (RFC 5321 §4.4).
+type smtpEnvelope struct {
+	Env      mixer.SMTPEnvelope `json:"env"`
+	Helo     string             `json:"helo,omitempty"`
+	Remote   string             `json:"remote,omitempty"`
+	TLS      bool               `json:"tls,omitempty"`
+	Received time.Time          `json:"rcvd"`
+}
+
+// p1Sink takes the MTS-APDUs of the P1 listeners (X.411 §12.2).
+type p1Sink struct{ d *Daemon }
+
+// Deliver routes and spools one MTS-APDU; it returns once it is durable,
+// which confirms the RTSE transfer (X.411 §12.2.1.1: the MTA takes
+// responsibility). A duplicate is confirmed without being spooled again.
+func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, from string) error {
+	d := s.d
+	st := d.st.Load()
+	log := d.log.With("from", from, "kind", p1.Kind(apdu))
+	m := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "p1", Peer: from}, Precedence: x400.PrecedenceRoutine}
+	var env p1Envelope
+	var dead []int // recipients whose hop needs a conversion not built yet
+	switch {
+	case apdu.Message != nil:
+		e := &apdu.Message.Envelope
+		m.MTSID = e.MessageIdentifier.String()
+		m.Deferred = e.DeferredDeliveryTime
+		if t, err := e.Extensions.LatestDeliveryTime(); err == nil {
+			m.Latest = t
+		}
+		m.Precedence = messagePrecedence(st, apdu.Message)
+		for i := range e.PerRecipientFields {
+			rf := &e.PerRecipientFields[i]
+			if rf.PerRecipientIndicators&x400.PerRecipientResponsibility == 0 {
+				continue // another MTA's (X.411 §12.2.1.1.1.6)
+			}
+			hop, why := d.routeOR(st, &rf.RecipientName.ORAddress)
+			if why != "" {
+				log.Warn("no route", "rcpt", rf.RecipientName.String(), "why", why)
+			}
+			env.Fields = append(env.Fields, i)
+			m.Recipients = append(m.Recipients, queue.Recipient{Address: rf.RecipientName.String(), NextHop: hop})
+		}
+	case apdu.Probe != nil:
+		e := apdu.Probe
+		m.MTSID = "probe " + e.ProbeIdentifier.String()
+		for i := range e.PerRecipientFields {
+			rf := &e.PerRecipientFields[i]
+			if rf.PerRecipientIndicators&x400.PerRecipientResponsibility == 0 {
+				continue
+			}
+			hop, _ := d.routeOR(st, &rf.RecipientName.ORAddress)
+			env.Fields = append(env.Fields, i)
+			if strings.HasPrefix(hop, "smtp:") {
+				dead = append(dead, len(m.Recipients))
+			}
+			m.Recipients = append(m.Recipients, queue.Recipient{Address: rf.RecipientName.String(), NextHop: hop})
+		}
+	case apdu.Report != nil:
+		e := &apdu.Report.Envelope
+		m.MTSID = "report " + e.ReportIdentifier.String()
+		m.Precedence = x400.PrecedenceImmediate // reports are not held behind routine traffic
+		hop, _ := d.routeOR(st, &e.ReportDestinationName.ORAddress)
+		if strings.HasPrefix(hop, "smtp:") {
+			dead = append(dead, 0)
+		}
+		env.Fields = []int{0}
+		m.Recipients = []queue.Recipient{{Address: e.ReportDestinationName.String(), NextHop: hop}}
+	default:
+		return errors.New("empty MTS-APDU")
+	}
+	if len(m.Recipients) == 0 {
+		log.Warn("APDU with no recipient for which we are responsible: accepted, nothing to do", "mtsid", m.MTSID)
+		return nil
+	}
+	m.MTSID += " " + rcptKey(m.Recipients)
+	m.Envelope, _ = json.Marshal(env)
+	id, dup, err := d.q.Put(ctx, m, raw)
+	if err != nil {
+		log.Error("APDU not spooled, transfer refused", "mtsid", m.MTSID, "err", err)
+		return err
+	}
+	if dup {
+		log.Info("duplicate APDU acknowledged", "id", id, "mtsid", m.MTSID)
+		return nil
+	}
+	log.Info("APDU spooled", "id", id, "mtsid", m.MTSID, "precedence", m.Precedence, "rcpts", len(m.Recipients))
+	_ = dead // the workers mark them dead when they find the hop is SMTP
+	return nil
+}
+
+// rcptKey is a short digest of a message's recipients, added to its
+// identifier for duplicate detection: the same message sent again to the
+// same recipients is a duplicate, the same message split by the sender
+// into several transfers or transactions (distinct recipients) is not.
+func rcptKey(rs []queue.Recipient) string {
+	as := make([]string, len(rs))
+	for i, r := range rs {
+		as[i] = strings.ToLower(r.Address)
+	}
+	sort.Strings(as)
+	h := sha256.Sum256([]byte(strings.Join(as, "\n")))
+	return "rcpts=" + hex.EncodeToString(h[:8])
+}
+
+// messagePrecedence is the lane of a P1 message: its P772 primary
+// precedence (STANAG 4406 Annex A, A.1.1) when the content is P772, else
+// its X.411 priority (X.411 §12.2.1.1.1.6) placed by the policy's civil map.
+func messagePrecedence(st *state, m *x400.Message) x400.Precedence {
+	e := &m.Envelope
+	if e.ContentType.Is(x400.ContentTypeP772) {
+		if obj, err := x400.DecodeInformationObject(m.Content, mixer.ContentLimits); err == nil && obj.IPM != nil {
+			if mil, err := obj.IPM.Heading.Military(); err == nil && mil != nil && mil.PrimaryPrecedence != nil {
+				return queue.Lane(*mil.PrimaryPrecedence)
+			}
+		}
+	}
+	return st.pol.Precedence.Civil.Precedence(e.Priority)
+}
+
+// smtpSink takes the messages of one SMTP listener.
+type smtpSink struct {
+	d        *Daemon
+	listener string
+	delay    time.Duration
+}
+
+// Deliver routes and spools one SMTP message (RFC 5321 §6.1: it is ours
+// once the 250 is given, so it is durable before). With a delayed
+// acknowledgement, Forwarded is closed when every recipient was accepted by
+// its next hop.
+func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader) (*smtp.Receipt, error) {
+	d := s.d
+	st := d.st.Load()
+	limit := st.pol.Limits.MessageSize
+	msg, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(msg)) > limit {
+		return nil, &smtp.Reply{Code: 552, Status: "5.3.4", Text: "Message too big"}
+	}
+	log := d.log.With("conn", env.ConnID)
+	h, _, herr := mixer.ParseHeader(msg, mixer.HeaderLimits{})
+	prec := x400.PrecedenceRoutine
+	switch v, ok := h.Get(mixer.FieldMMHSPrimaryPrecedence); {
+	case herr == nil && ok:
+		p, err := mixer.ParseMMHSPrecedence(mixer.FieldMMHSPrimaryPrecedence, v)
+		if err != nil {
+			return nil, &smtp.Reply{Code: 554, Status: "5.6.0", Text: "Bad MMHS-Primary-Precedence"}
+		}
+		prec = queue.Lane(p)
+	case env.MTPriority != nil:
+		prec = queue.Lane(st.gw.MTPriorityPrecedence(*env.MTPriority))
+	}
+	m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: env.Remote.String()},
+		Precedence: prec}
+	if herr == nil {
+		if id, ok := h.Get("Message-ID"); ok {
+			m.MessageID = strings.TrimSpace(id)
+		}
+	}
+	for _, rc := range env.Recipients {
+		hop, why := d.routeSMTP(st, rc.Address)
+		if why != "" {
+			log.Warn("no route", "rcpt", rc.Address, "why", why)
+		}
+		m.Recipients = append(m.Recipients, queue.Recipient{Address: rc.Address, NextHop: hop})
+	}
+	if m.MessageID != "" {
+		m.MessageID += " " + rcptKey(m.Recipients)
+	}
+	se := smtpEnvelope{Env: env.SMTPEnvelope, Helo: env.Helo, Remote: env.Remote.Addr().String(), TLS: env.TLS,
+		Received: time.Now().UTC()}
+	m.Envelope, err = json.Marshal(se)
+	if err != nil {
+		return nil, err
+	}
+	id, dup, err := d.q.Put(ctx, m, msg)
+	switch {
+	case errors.Is(err, queue.ErrFull):
+		log.Error("spool full, message refused", "err", err)
+		return nil, smtp.ErrQueueFull
+	case errors.Is(err, queue.ErrInvalid):
+		log.Warn("message refused by the spool", "err", err)
+		return nil, &smtp.Reply{Code: 554, Status: "5.3.4", Text: "Message refused (too large or too many recipients)"}
+	case err != nil:
+		log.Error("message not spooled", "err", err)
+		return nil, err
+	}
+	if dup {
+		log.Info("duplicate message acknowledged", "id", id, "message_id", m.MessageID)
+		return &smtp.Receipt{ID: id}, nil
+	}
+	log.Info("message spooled", "id", id, "precedence", prec, "rcpts", len(m.Recipients))
+	rec := &smtp.Receipt{ID: id}
+	if s.delay > 0 {
+		rec.Forwarded = d.acks.wait(id, s.delay+time.Second)
+		d.signal(id)
+	}
+	return rec, nil
+}
+
+// acceptRcpt says whether an SMTP recipient is for us (RFC 5321 §3.6.2:
+// anyone may send to the local domains; relaying elsewhere is for trusted
+// or authenticated clients only).
+func (d *Daemon) acceptRcpt(rcpt string) bool {
+	st := d.st.Load()
+	dom := domainOf(rcpt)
+	if dom == "" {
+		return false
+	}
+	if strings.EqualFold(dom, st.gw.Domain) || st.pol.IsLocalDomain(dom) {
+		return true
+	}
+	if st.gw.DomainToOR != nil {
+		if _, ok := st.gw.DomainToOR.LookupDomain(dom); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func constantTimeEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+func tlsConfig(l *policy.SMTPListener) *tls.Config {
+	return &tls.Config{Certificates: []tls.Certificate{*l.Certificate}, MinVersion: tls.VersionTLS12}
+}

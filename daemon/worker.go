@@ -1,0 +1,515 @@
+package daemon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"mixerd/mixer"
+	"mixerd/osi"
+	"mixerd/p1"
+	"mixerd/queue"
+	"mixerd/smtp"
+	"mixerd/x400"
+)
+
+// worker leases work at or above lane min until ctx is done.
+func (d *Daemon) worker(ctx context.Context, min x400.Precedence) {
+	for ctx.Err() == nil {
+		l, err := d.q.Next(ctx, min)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, queue.ErrClosed) {
+				return
+			}
+			d.log.Error("queue", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		d.handle(ctx, l)
+		d.signal(l.Message.ID)
+	}
+}
+
+// outcome is what became of the leased recipients in one attempt.
+type outcome struct {
+	res []queue.RecipientResult
+	// dead are recipients to mark dead after their permanent failure,
+	// with the reason.
+	dead       []int
+	deadReason string
+}
+
+// handle makes one attempt for a lease and reports it. When ctx ends
+// during the attempt the lease is abandoned: its recipients are pending
+// again (at the next start).
+func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
+	log := d.log.With("id", l.Message.ID, "hop", l.Hop, "lane", l.Lane)
+	st := d.st.Load()
+	body, envb, err := d.q.Body(l)
+	if err != nil {
+		log.Error("spool read failed", "err", err)
+		d.q.Abandon(l)
+		return
+	}
+	var o outcome
+	switch {
+	case l.Hop == hopNone:
+		o = d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageEnvelope, Result: queue.ResultInvalid,
+			Enhanced: "5.4.4", X411: &queue.X411{Reason: int(x400.ReasonUnableToTransfer),
+				Diagnostic: int(x400.DiagnosticUnrecognisedORName), HasDiag: true},
+			Text: "no route to this recipient"})
+	case strings.HasPrefix(l.Hop, "p1:"):
+		o = d.toP1(ctx, st, l, body, envb)
+	case strings.HasPrefix(l.Hop, "smtp:"):
+		o = d.toSMTP(ctx, st, l, body, envb)
+	default:
+		o = d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+			Text: "unknown next hop " + l.Hop})
+	}
+	if ctx.Err() != nil {
+		log.Info("shutting down: lease abandoned, pending again at the next start")
+		d.q.Abandon(l)
+		return
+	}
+	now := time.Now()
+	for i := range o.res {
+		o.res[i].Attempt.Time = now
+		o.res[i].Attempt.NextHop = l.Hop
+		if len(o.res[i].Attempt.Text) > 1000 {
+			o.res[i].Attempt.Text = o.res[i].Attempt.Text[:1000]
+		}
+	}
+	if err := d.q.Report(l, o.res...); err != nil {
+		log.Error("report not recorded, lease abandoned", "err", err)
+		d.q.Abandon(l)
+		return
+	}
+	d.q.Abandon(l) // recipients without a result (none normally) are pending again
+	for _, r := range o.res {
+		rcpt := l.Message.Recipients[r.Index].Address
+		switch r.Disposition {
+		case queue.Delivered:
+			log.Info("relayed", "rcpt", rcpt, "text", r.Attempt.Text)
+		case queue.Transient:
+			log.Warn("transient failure", "rcpt", rcpt, "stage", r.Attempt.Stage, "code", r.Attempt.Code, "text", r.Attempt.Text)
+		case queue.Permanent:
+			log.Warn("permanent failure", "rcpt", rcpt, "stage", r.Attempt.Stage, "code", r.Attempt.Code,
+				"status", r.Attempt.Enhanced, "text", r.Attempt.Text)
+		}
+	}
+	if len(o.dead) > 0 {
+		if err := d.q.MarkDead(l.Message.ID, o.deadReason, o.dead...); err != nil {
+			log.Error("mark dead", "err", err)
+		} else {
+			log.Error("recipients dead, kept for operators", "reason", o.deadReason, "rcpts", len(o.dead))
+		}
+	}
+}
+
+// all gives every leased recipient the same result.
+func (d *Daemon) all(l *queue.Lease, disp queue.Disposition, a queue.Attempt) outcome {
+	var o outcome
+	for _, i := range l.Recipients {
+		o.res = append(o.res, queue.RecipientResult{Index: i, Disposition: disp, Attempt: a})
+	}
+	return o
+}
+
+// failConversion fails every leased recipient permanently with ce's codes.
+func (d *Daemon) failConversion(l *queue.Lease, ce *mixer.ConversionError) outcome {
+	return d.all(l, queue.Permanent, conversionAttempt(ce))
+}
+
+func conversionAttempt(ce *mixer.ConversionError) queue.Attempt {
+	return queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid, Enhanced: ce.Status,
+		X411: &queue.X411{Reason: int(ce.Reason), Diagnostic: int(ce.Diagnostic), HasDiag: ce.HasDiagnostic},
+		Text: "conversion: " + ce.Error()}
+}
+
+// badSpool fails the lease permanently: the spooled bytes are not what the
+// queue says (they were checked on arrival, so this is corruption).
+func (d *Daemon) badSpool(l *queue.Lease, err error) outcome {
+	d.log.Error("spooled message unusable", "id", l.Message.ID, "err", err)
+	o := d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid,
+		Enhanced: "5.3.0", Text: "spooled message unusable: " + err.Error()})
+	return o
+}
+
+// leasedFields maps the leased recipients of a P1 message to its
+// per-recipient fields.
+func leasedFields(l *queue.Lease, envb []byte) (map[int]int, error) {
+	var env p1Envelope
+	if err := json.Unmarshal(envb, &env); err != nil {
+		return nil, err
+	}
+	m := map[int]int{}
+	for _, qi := range l.Recipients {
+		if qi < 0 || qi >= len(env.Fields) {
+			return nil, fmt.Errorf("recipient %d not in the envelope", qi)
+		}
+		m[env.Fields[qi]] = qi
+	}
+	return m, nil
+}
+
+// setResponsibility sets the responsibility bit of exactly the leased
+// per-recipient fields (X.411 §12.2.1.1.1.6: the next MTA is responsible
+// for those only).
+func setResponsibility(rs []x400.PerRecipientTransferFields, leased map[int]int) {
+	for i := range rs {
+		if _, ok := leased[i]; ok {
+			rs[i].PerRecipientIndicators |= x400.PerRecipientResponsibility
+		} else {
+			rs[i].PerRecipientIndicators &^= x400.PerRecipientResponsibility
+		}
+	}
+}
+
+// trace is the gateway's trace element (X.411 §12.2.1.1.1.7): its global
+// domain identifier, arrival now, relayed.
+func trace(st *state) x400.TraceInformationElement {
+	return x400.TraceInformationElement{GlobalDomainIdentifier: st.pol.Gateway.GDI,
+		DomainSuppliedInformation: x400.DomainSuppliedInformation{ArrivalTime: time.Now().UTC().Truncate(time.Second),
+			RoutingAction: x400.RoutingRelayed}}
+}
+
+// toP1 sends a lease to an X.400 peer.
+func (d *Daemon) toP1(ctx context.Context, st *state, l *queue.Lease, body, envb []byte) outcome {
+	var apduBytes []byte
+	var o outcome
+	switch l.Message.Kind {
+	case queue.KindP1:
+		apdu, err := x400.DecodeMTSAPDU(body, nil)
+		if err != nil {
+			return d.badSpool(l, err)
+		}
+		leased, err := leasedFields(l, envb)
+		if err != nil {
+			return d.badSpool(l, err)
+		}
+		switch {
+		case apdu.Message != nil:
+			setResponsibility(apdu.Message.Envelope.PerRecipientFields, leased)
+			apdu.Message.Envelope.TraceInformation = append(apdu.Message.Envelope.TraceInformation, trace(st))
+		case apdu.Probe != nil:
+			setResponsibility(apdu.Probe.PerRecipientFields, leased)
+			apdu.Probe.TraceInformation = append(apdu.Probe.TraceInformation, trace(st))
+		case apdu.Report != nil:
+			apdu.Report.Envelope.TraceInformation = append(apdu.Report.Envelope.TraceInformation, trace(st))
+		}
+		if apduBytes, err = apdu.Marshal(); err != nil {
+			return d.badSpool(l, err)
+		}
+	case queue.KindSMTP:
+		var se smtpEnvelope
+		if err := json.Unmarshal(envb, &se); err != nil {
+			return d.badSpool(l, err)
+		}
+		env, order := restrict(&se.Env, l)
+		h, n, err := mixer.ParseHeader(body, mixer.HeaderLimits{})
+		if err != nil {
+			return d.failConversion(l, &mixer.ConversionError{Field: "header", Reason: x400.ReasonConversionNotPerformed,
+				Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
+		}
+		m, rerrs, err := st.gw.ToX400(&mixer.SMTPMessage{Envelope: *env, Header: h, Body: body[n:]}, nil)
+		var ce *mixer.ConversionError
+		if errors.As(err, &ce) {
+			return d.failConversion(l, ce)
+		} else if err != nil {
+			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
+				Status: "5.6.0", Err: err})
+		}
+		failed := map[int]bool{}
+		for _, re := range rerrs {
+			if re.Index >= 0 && re.Index < len(order) {
+				failed[order[re.Index]] = true
+				o.res = append(o.res, queue.RecipientResult{Index: order[re.Index], Disposition: queue.Permanent,
+					Attempt: conversionAttempt(re.Err)})
+			}
+		}
+		if len(failed) == len(order) {
+			return o
+		}
+		// A recipient that could not be converted is not in m (its
+		// RecipientError says so); the others are.
+		l2 := *l
+		l2.Recipients = nil
+		for _, qi := range order {
+			if !failed[qi] {
+				l2.Recipients = append(l2.Recipients, qi)
+			}
+		}
+		if apduBytes, err = (&x400.MTSAPDU{Message: m}).Marshal(); err != nil {
+			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
+				Status: "5.6.0", Err: err})
+		}
+		r := d.transferP1(ctx, st, &l2, apduBytes)
+		o.res = append(o.res, r.res...)
+		return o
+	default:
+		return d.badSpool(l, fmt.Errorf("unknown kind %q", l.Message.Kind))
+	}
+	return d.transferP1(ctx, st, l, apduBytes)
+}
+
+// transferP1 transfers one APDU through the peer's pool.
+func (d *Daemon) transferP1(ctx context.Context, st *state, l *queue.Lease, apdu []byte) outcome {
+	name := strings.TrimPrefix(l.Hop, "p1:")
+	pool := st.pools[name]
+	if pool == nil {
+		return d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+			Text: "x400_peer " + name + " is not in the policy"})
+	}
+	lease, err := pool.Get(ctx, l.Message.Precedence.Rank())
+	if err != nil {
+		return d.all(l, queue.Transient, p1Attempt(queue.StageBind, err))
+	}
+	defer lease.Release()
+	if err := lease.Transfer(ctx, apdu); err != nil {
+		var tr *osi.TransferRefusedError
+		if errors.As(err, &tr) && !tr.Interrupted {
+			// The peer discarded the APDU (local SS-user error, X.228
+			// §7.3): sending it again would meet the same answer.
+			a := p1Attempt(queue.StageTransfer, err)
+			a.Enhanced = "5.3.0"
+			return d.all(l, queue.Permanent, a)
+		}
+		return d.all(l, queue.Transient, p1Attempt(queue.StageTransfer, err))
+	}
+	return d.all(l, queue.Delivered, queue.Attempt{Stage: queue.StageTransfer, Result: queue.ResultAccepted,
+		Text: "transfer confirmed by " + name})
+}
+
+// p1Attempt describes a failed P1 attempt.
+func p1Attempt(stage queue.Stage, err error) queue.Attempt {
+	a := queue.Attempt{Stage: stage, Result: queue.ResultLost, Text: err.Error()}
+	var be *p1.BindError
+	var re *osi.RefusedError
+	var tr *osi.TransferRefusedError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tr), errors.As(err, &be), errors.As(err, &re):
+		a.Result = queue.ResultError
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		a.Result = queue.ResultTimeout
+	}
+	return a
+}
+
+// restrict returns env with only the leased recipients, and the queue
+// index of each of its RCPTs.
+func restrict(env *mixer.SMTPEnvelope, l *queue.Lease) (*mixer.SMTPEnvelope, []int) {
+	out := *env
+	out.Recipients = nil
+	var order []int
+	for _, qi := range l.Recipients {
+		if qi >= 0 && qi < len(env.Recipients) {
+			out.Recipients = append(out.Recipients, env.Recipients[qi])
+			order = append(order, qi)
+		}
+	}
+	return &out, order
+}
+
+// toSMTP sends a lease to an SMTP relay or by MX.
+func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, envb []byte) outcome {
+	var o outcome
+	var env *mixer.SMTPEnvelope
+	var order []int
+	var msg []byte
+	switch l.Message.Kind {
+	case queue.KindSMTP:
+		var se smtpEnvelope
+		if err := json.Unmarshal(envb, &se); err != nil {
+			return d.badSpool(l, err)
+		}
+		env, order = restrict(&se.Env, l)
+		msg = append(received(st, l, &se), body...)
+	case queue.KindP1:
+		apdu, err := x400.DecodeMTSAPDU(body, nil)
+		if err != nil {
+			return d.badSpool(l, err)
+		}
+		if apdu.Message == nil {
+			// DR -> DSN and probes are issue 6: kept, visible, never dropped.
+			o = d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid,
+				Enhanced: "5.6.1", Text: "conversion of a " + p1.Kind(apdu) + " to SMTP is not implemented yet"})
+			o.dead = append([]int(nil), l.Recipients...)
+			o.deadReason = p1.Kind(apdu) + " to SMTP: conversion not implemented yet"
+			return o
+		}
+		leased, err := leasedFields(l, envb)
+		if err != nil {
+			return d.badSpool(l, err)
+		}
+		rs := apdu.Message.Envelope.PerRecipientFields
+		setResponsibility(rs, leased)
+		sm, rerrs, err := st.gw.ToSMTP(apdu.Message, nil)
+		var ce *mixer.ConversionError
+		if errors.As(err, &ce) {
+			return d.failConversion(l, ce)
+		} else if err != nil {
+			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
+				Status: "5.6.0", Err: err})
+		}
+		failed := map[int]bool{}
+		for _, re := range rerrs {
+			if qi, ok := leased[re.Index]; ok {
+				failed[re.Index] = true
+				o.res = append(o.res, queue.RecipientResult{Index: qi, Disposition: queue.Permanent,
+					Attempt: conversionAttempt(re.Err)})
+			}
+		}
+		// The RCPTs are the responsible recipients in order, less those
+		// that could not be mapped.
+		for i := range rs {
+			if qi, ok := leased[i]; ok && !failed[i] {
+				order = append(order, qi)
+			}
+		}
+		if len(order) != len(sm.Envelope.Recipients) {
+			return d.badSpool(l, fmt.Errorf("conversion gave %d recipients for %d", len(sm.Envelope.Recipients), len(order)))
+		}
+		env = &sm.Envelope
+		msg = sm.Bytes()
+	default:
+		return d.badSpool(l, fmt.Errorf("unknown kind %q", l.Message.Kind))
+	}
+	if len(order) == 0 {
+		return o
+	}
+	name := strings.TrimPrefix(l.Hop, "smtp:")
+	c := st.smtpc[name]
+	addr := ""
+	if name != "mx" {
+		r := st.pol.RelayByName(name)
+		if r == nil || c == nil {
+			return d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+				Text: "smtp_relay " + name + " is not in the policy"})
+		}
+		addr = r.Address
+	} else if !st.pol.Routing.MX {
+		return d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+			Text: "MX delivery is off in the policy"})
+	}
+	res, err := c.Deliver(ctx, addr, env, msg)
+	if err != nil {
+		return d.badSpool(l, err)
+	}
+	for i, rr := range res.Recipients {
+		if i >= len(order) {
+			break
+		}
+		a := queue.Attempt{Stage: smtpStage(rr.Stage), Code: rr.Code, Enhanced: rr.Status, Text: rr.Text}
+		disp := queue.Delivered
+		switch {
+		case rr.Accepted:
+			a.Result = queue.ResultAccepted
+			if rr.Relayed {
+				a.Text = "relayed (next hop offers no DSN): " + a.Text
+			}
+		case rr.Temporary:
+			disp = queue.Transient
+			a.Result = queue.ResultError
+			if rr.Code == 0 {
+				a.Result = queue.ResultLost
+			}
+		default:
+			disp = queue.Permanent
+			a.Result = queue.ResultError
+		}
+		o.res = append(o.res, queue.RecipientResult{Index: order[i], Disposition: disp, Attempt: a})
+	}
+	return o
+}
+
+func smtpStage(s smtp.Stage) queue.Stage {
+	switch s {
+	case smtp.StageConnect:
+		return queue.StageConnect
+	case smtp.StageGreeting, smtp.StageEHLO:
+		return queue.StageBind
+	case smtp.StageMail:
+		return queue.StageEnvelope
+	case smtp.StageRcpt:
+		return queue.StageRecipient
+	}
+	return queue.StageData
+}
+
+// received is the Received: field of our hop (RFC 5321 §4.4).
+func received(st *state, l *queue.Lease, se *smtpEnvelope) []byte {
+	var b bytes.Buffer
+	with := "ESMTP"
+	if se.TLS {
+		with = "ESMTPS"
+	}
+	fmt.Fprintf(&b, "Received: from %s ([%s])\r\n\tby %s (mixerd) with %s id %s;\r\n\t%s\r\n",
+		sanitize(se.Helo), sanitize(se.Remote), st.pol.Gateway.SMTPHostname, with, l.Message.ID,
+		se.Received.Format(time.RFC1123Z))
+	return b.Bytes()
+}
+
+// sanitize keeps a peer's text to printable ASCII without parentheses.
+func sanitize(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return strings.Map(func(r rune) rune {
+		if r <= ' ' || r > '~' || r == '(' || r == ')' || r == ';' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// reportsLoop logs the non-delivery reports due: building them is issue 6;
+// they stay pending in the spool, visible to operators, never lost.
+func (d *Daemon) reportsLoop(ctx context.Context) {
+	due := d.q.ReportsDue()
+	d.logReports()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-due:
+			d.logReports()
+		}
+	}
+}
+
+func (d *Daemon) logReports() {
+	for _, f := range d.q.PendingReports() {
+		key := fmt.Sprintf("%s/%d", f.ID, f.Recipient)
+		d.mu.Lock()
+		seen := d.logged[key]
+		d.logged[key] = true
+		d.mu.Unlock()
+		if seen {
+			continue
+		}
+		args := []any{"id", f.ID, "rcpt", f.Recipient, "reason", f.Reason}
+		if f.Last != nil {
+			args = append(args, "stage", f.Last.Stage, "code", f.Last.Code, "status", f.Last.Enhanced, "text", f.Last.Text)
+			if f.Last.X411 != nil {
+				args = append(args, "x411_reason", f.Last.X411.Reason, "x411_diagnostic", f.Last.X411.Diagnostic)
+			}
+		}
+		d.log.Warn("non-delivery report due (report generation not yet implemented: kept pending)", args...)
+		if d.reportLogged != nil {
+			select {
+			case d.reportLogged <- struct{}{}:
+			default:
+			}
+		}
+	}
+}
