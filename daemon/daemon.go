@@ -294,6 +294,12 @@ func (d *Daemon) SMTPAddr(name string) net.Addr {
 // Queue is the daemon's spool, for operators' tools and tests.
 func (d *Daemon) Queue() *queue.Queue { return d.q }
 
+// ShutdownGrace is how long Run lets transfers under way finish once it
+// is told to stop; past it they are abandoned (pending again at the next
+// start, and maybe sent twice: the receiving MTA's duplicate detection
+// absorbs that).
+var ShutdownGrace = 10 * time.Second
+
 // Run serves the listeners and runs the delivery workers until ctx is
 // done, then shuts down cleanly: listeners closed, leases in flight
 // abandoned (pending again at the next start), pools closed, spool closed.
@@ -304,6 +310,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// Deliveries under way at shutdown get ShutdownGrace to finish.
+	dctx, dcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer dcancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, len(d.p1ls)+len(d.smtpls))
 	for i, ln := range d.p1ls {
@@ -338,11 +347,11 @@ func (d *Daemon) Run(ctx context.Context) error {
 			min = x400.PrecedenceImmediate
 		}
 		for range n {
-			wg.Go(func() { d.worker(ctx, min) })
+			wg.Go(func() { d.worker(ctx, dctx, min) })
 		}
 	}
 	for range max(general, 1) {
-		wg.Go(func() { d.worker(ctx, x400.PrecedenceDeferred) })
+		wg.Go(func() { d.worker(ctx, dctx, x400.PrecedenceDeferred) })
 	}
 	wg.Go(func() { d.reportsLoop(ctx) })
 	d.log.Info("mixerd running", "policy", p.Summary())
@@ -354,7 +363,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	for _, s := range d.smtps {
 		s.Close()
 	}
+	grace := time.AfterFunc(ShutdownGrace, func() {
+		d.log.Warn("shutdown grace period over: transfers still under way are abandoned", "grace", ShutdownGrace)
+		dcancel()
+	})
 	wg.Wait()
+	grace.Stop()
 	d.closeAll(context.Background())
 	d.log.Info("mixerd stopped")
 	select {

@@ -18,8 +18,11 @@ import (
 	"mixerd/x400"
 )
 
-// worker leases work at or above lane min until ctx is done.
-func (d *Daemon) worker(ctx context.Context, min x400.Precedence) {
+// worker leases work at or above lane min until ctx is done. Each lease
+// is worked with dctx, which outlives ctx by the shutdown grace period, so
+// that a transfer under way when the daemon is told to stop finishes and
+// is recorded instead of being sent again after the restart.
+func (d *Daemon) worker(ctx, dctx context.Context, min x400.Precedence) {
 	for ctx.Err() == nil {
 		l, err := d.q.Next(ctx, min)
 		if err != nil {
@@ -34,7 +37,7 @@ func (d *Daemon) worker(ctx context.Context, min x400.Precedence) {
 			}
 			continue
 		}
-		d.handle(ctx, l)
+		d.handle(dctx, l)
 		d.signal(l.Message.ID)
 	}
 }
@@ -49,8 +52,8 @@ type outcome struct {
 }
 
 // handle makes one attempt for a lease and reports it. When ctx ends
-// during the attempt the lease is abandoned: its recipients are pending
-// again (at the next start).
+// during the attempt (the shutdown grace period is over) the lease is
+// abandoned: its recipients are pending again (at the next start).
 func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 	log := d.log.With("id", l.Message.ID, "hop", l.Hop, "lane", l.Lane)
 	st := d.st.Load()
