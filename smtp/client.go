@@ -3,6 +3,7 @@ package smtp
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log/slog"
@@ -24,6 +25,7 @@ const (
 	StageConnect  Stage = "connect"
 	StageGreeting Stage = "greeting"
 	StageEHLO     Stage = "ehlo" // EHLO and STARTTLS
+	StageAuth     Stage = "auth" // AUTH, RFC 4954
 	StageMail     Stage = "mail"
 	StageRcpt     Stage = "rcpt"
 	StageData     Stage = "data"
@@ -52,8 +54,9 @@ type RecipientResult struct {
 type Result struct {
 	NextHop    string // host:port that answered (or was last tried)
 	TLS        bool
-	DSN        bool // the next hop offered DSN
-	MTPriority bool // the next hop offered MT-PRIORITY (else the header was added)
+	Auth       string // the SASL mechanism used ("" when none)
+	DSN        bool   // the next hop offered DSN
+	MTPriority bool   // the next hop offered MT-PRIORITY (else the header was added)
 	Recipients []RecipientResult
 }
 
@@ -75,18 +78,61 @@ func (t Timeouts) or(d, def time.Duration) time.Duration {
 	return def
 }
 
+// TLSMode is a Client's use of STARTTLS (RFC 3207).
+type TLSMode uint8
+
+// The STARTTLS modes of a Client.
+const (
+	// TLSOpportunistic (the zero value) takes STARTTLS when the next hop
+	// offers it, without verifying its certificate (RFC 7435), and goes
+	// on in clear when it is not offered or refused; when the handshake
+	// fails, the hop is tried once more, in clear, on a new connection.
+	TLSOpportunistic TLSMode = iota
+	// TLSRequired fails the attempt, temporarily, unless STARTTLS is
+	// offered, accepted and the handshake succeeds with the certificate
+	// verified as Client.TLS says.
+	TLSRequired
+	// TLSOff never sends STARTTLS, even when offered.
+	TLSOff
+)
+
+func (m TLSMode) String() string {
+	switch m {
+	case TLSOpportunistic:
+		return "opportunistic"
+	case TLSRequired:
+		return "required"
+	case TLSOff:
+		return "off"
+	}
+	return "TLSMode(" + strconv.Itoa(int(m)) + ")"
+}
+
 // Client sends queued messages to next hops.
 type Client struct {
 	// Hostname is the EHLO name.
 	Hostname string
+	// StartTLS is the use of STARTTLS; see TLSMode.
+	StartTLS TLSMode
 	// TLS is the STARTTLS configuration (ServerName is set per hop when
-	// empty); nil takes a default one.
+	// empty; TLSOpportunistic does not verify the certificate); nil
+	// takes a default one.
 	TLS *tls.Config
-	// RequireTLS fails the attempt (temporarily) when the next hop does
-	// not offer STARTTLS or the handshake fails; otherwise STARTTLS is
-	// opportunistic.
+	// RequireTLS, when set, is StartTLS: TLSRequired whatever StartTLS
+	// says (kept for callers written before StartTLS).
 	RequireTLS bool
-	Timeouts   Timeouts
+	// AuthUsername and AuthPassword, when AuthUsername is not "", are
+	// sent with AUTH (RFC 4954) after STARTTLS, with PLAIN (RFC 4616)
+	// or else LOGIN, whichever the next hop offers. Without TLS they are
+	// never sent unless AllowInsecureAuth: the attempt fails temporarily
+	// at StageAuth, as it does when the next hop offers neither
+	// mechanism. A 535 to AUTH fails every recipient permanently, a 454
+	// temporarily. Under TLSOpportunistic the next hop's certificate is
+	// not verified: credentials worth protecting want TLSRequired.
+	AuthUsername      string
+	AuthPassword      string
+	AllowInsecureAuth bool
+	Timeouts          Timeouts
 	// LookupMX is used when Deliver gets no next hop; nil: net.DefaultResolver.
 	LookupMX func(ctx context.Context, domain string) ([]*net.MX, error)
 	// Port for MX hosts; default "25".
@@ -116,7 +162,11 @@ func (c *Client) Deliver(ctx context.Context, nextHop string, env *mixer.SMTPEnv
 	}
 	var res *Result
 	for _, h := range hops {
-		res = c.attempt(ctx, h, env, msg)
+		var again bool
+		res, again = c.attempt(ctx, h, env, msg, false)
+		if again {
+			res, _ = c.attempt(ctx, h, env, msg, true)
+		}
 		if len(res.Recipients) > 0 && res.Recipients[0].Stage != StageConnect {
 			break // a host answered: its word is final for this attempt
 		}
@@ -167,6 +217,7 @@ func failAll(res *Result, env *mixer.SMTPEnvelope, st Stage, code int, status, t
 // conversation is one connection to a next hop.
 type conversation struct {
 	c    *Client
+	ctx  context.Context // the attempt's; its end sets the deadline to now
 	conn net.Conn
 	tp   *textproto.Conn
 	lim  *limitReader
@@ -190,9 +241,23 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// deadline sets the write (or read) deadline d from now, unless the
+// attempt's context is done: set after the context's AfterFunc, it
+// would undo it.
+func (cv *conversation) deadline(write bool, d time.Duration) error {
+	if write {
+		cv.conn.SetWriteDeadline(time.Now().Add(d))
+	} else {
+		cv.conn.SetReadDeadline(time.Now().Add(d))
+	}
+	return cv.ctx.Err()
+}
+
 // reply reads one reply within d.
 func (cv *conversation) reply(d time.Duration) (int, string, string, error) {
-	cv.conn.SetReadDeadline(time.Now().Add(d))
+	if err := cv.deadline(false, d); err != nil {
+		return 0, "", "", err
+	}
 	cv.lim.left = maxReplyBytes
 	code, msg, err := cv.tp.ReadResponse(0)
 	if err != nil {
@@ -219,7 +284,9 @@ func isStatus(s string, code int) bool {
 }
 
 func (cv *conversation) cmd(d time.Duration, line string) (int, string, string, error) {
-	cv.conn.SetWriteDeadline(time.Now().Add(d))
+	if err := cv.deadline(true, d); err != nil {
+		return 0, "", "", err
+	}
 	if err := cv.tp.PrintfLine("%s", line); err != nil {
 		return 0, "", "", err
 	}
@@ -247,7 +314,17 @@ func (c *Client) hostname() string {
 	return c.Hostname
 }
 
-func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelope, msg []byte) *Result {
+func (c *Client) tlsMode() TLSMode {
+	if c.RequireTLS {
+		return TLSRequired
+	}
+	return c.StartTLS
+}
+
+// attempt is one connection to hop. When plain, STARTTLS is not tried.
+// retryPlain is set when an opportunistic TLS handshake failed and the
+// hop should be tried again in clear.
+func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelope, msg []byte, plain bool) (_ *Result, retryPlain bool) {
 	res := &Result{NextHop: hop}
 	log := c.Logger
 	if log == nil {
@@ -255,59 +332,95 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	}
 	log = log.With("next_hop", hop)
 	to := c.Timeouts
+	tMail := to.or(to.Mail, 5*time.Minute)
 	d := net.Dialer{Timeout: to.or(to.Connect, 2*time.Minute)}
 	conn, err := d.DialContext(ctx, "tcp", hop)
 	if err != nil {
 		log.Warn("connect failed", "err", err)
-		return failAll(res, env, StageConnect, 0, "", err.Error(), true)
+		return failAll(res, env, StageConnect, 0, "", err.Error(), true), false
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
-	cv := &conversation{c: c, conn: conn}
+	cv := &conversation{c: c, ctx: ctx, conn: conn}
 	cv.setConn(conn)
-	fail := func(st Stage, code int, status, text string, err error) *Result {
+	failTemp := func(st Stage, code int, status, text string, err error, temp bool) *Result {
 		if err != nil {
 			text = err.Error()
 		}
-		log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text)
-		return failAll(res, env, st, code, status, text, code == 0 || code/100 == 4)
+		log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text, "temporary", temp)
+		return failAll(res, env, st, code, status, text, temp)
+	}
+	fail := func(st Stage, code int, status, text string, err error) *Result {
+		return failTemp(st, code, status, text, err, code == 0 || code/100 == 4)
 	}
 	code, st, text, err := cv.reply(to.or(to.Greeting, 5*time.Minute))
 	if err != nil || code != 220 {
-		return fail(StageGreeting, code, st, text, err)
+		return fail(StageGreeting, code, st, text, err), false
 	}
 	if code, st, text, err = cv.ehlo(); err != nil || code != 250 {
-		return fail(StageEHLO, code, st, text, err)
+		return fail(StageEHLO, code, st, text, err), false
 	}
-	if _, ok := cv.ext["STARTTLS"]; ok {
-		code, st, text, err = cv.cmd(to.or(to.Mail, 5*time.Minute), "STARTTLS")
-		if err != nil || code != 220 {
-			if c.RequireTLS || err != nil {
-				return fail(StageEHLO, code, st, text, err)
-			}
-		} else {
-			cfg := c.TLS.Clone()
-			if cfg == nil {
-				cfg = &tls.Config{}
-			}
-			if cfg.ServerName == "" {
-				cfg.ServerName, _, _ = net.SplitHostPort(hop)
-			}
-			tc := tls.Client(conn, cfg)
-			tc.SetDeadline(time.Now().Add(to.or(to.Mail, 5*time.Minute)))
-			if err := tc.HandshakeContext(ctx); err != nil {
-				return fail(StageEHLO, 0, "", "TLS: "+err.Error(), nil)
-			}
-			tc.SetDeadline(time.Time{})
-			cv.setConn(tc)
-			res.TLS = true
-			if code, st, text, err = cv.ehlo(); err != nil || code != 250 {
-				return fail(StageEHLO, code, st, text, err)
-			}
+
+	// STARTTLS, RFC 3207 §4.
+	mode := c.tlsMode()
+	_, offered := cv.ext["STARTTLS"]
+	switch {
+	case mode == TLSOff || plain:
+	case !offered && mode == TLSRequired:
+		return failTemp(StageEHLO, 0, "", "TLS required, but the next hop does not offer STARTTLS", nil, true), false
+	case offered:
+		code, st, text, err = cv.cmd(tMail, "STARTTLS")
+		if err != nil {
+			return fail(StageEHLO, code, st, text, err), false
 		}
-	} else if c.RequireTLS {
-		return fail(StageEHLO, 0, "", "next hop does not offer STARTTLS", nil)
+		if code != 220 {
+			if mode == TLSRequired {
+				// Our policy, not the message, is at stake: retry.
+				return failTemp(StageEHLO, code, st, "TLS required, but STARTTLS refused: "+text, nil, true), false
+			}
+			log.Warn("STARTTLS refused, going on in clear", "code", code, "text", text)
+			break
+		}
+		cfg := c.TLS.Clone()
+		if cfg == nil {
+			cfg = &tls.Config{}
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName, _, _ = net.SplitHostPort(hop)
+		}
+		if mode == TLSOpportunistic {
+			cfg.InsecureSkipVerify = true // RFC 7435: encryption without authentication
+		}
+		tc := tls.Client(conn, cfg)
+		tc.SetDeadline(time.Now().Add(tMail))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			if mode == TLSOpportunistic && ctx.Err() == nil {
+				log.Warn("TLS handshake failed, trying again in clear", "err", err)
+				return failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), true
+			}
+			return failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), false
+		}
+		tc.SetDeadline(time.Time{})
+		cv.setConn(tc)
+		res.TLS = true
+		if code, st, text, err = cv.ehlo(); err != nil || code != 250 {
+			return fail(StageEHLO, code, st, text, err), false
+		}
+	}
+
+	// AUTH, RFC 4954 §4.
+	if c.AuthUsername != "" {
+		mech, why := c.authMechanism(cv.ext, res.TLS)
+		if mech == "" {
+			return failTemp(StageAuth, 0, "", why, nil, true), false
+		}
+		code, st, text, err = cv.auth(tMail, mech, c.AuthUsername, c.AuthPassword)
+		if err != nil || code != 235 {
+			return fail(StageAuth, code, st, text, err), false
+		}
+		res.Auth = mech
+		log.Debug("authenticated", "mechanism", mech, "user", c.AuthUsername)
 	}
 	_, res.DSN = cv.ext["DSN"]
 	_, res.MTPriority = cv.ext["MT-PRIORITY"]
@@ -317,67 +430,99 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	if !res.DSN {
 		e.Ret, e.EnvID = "", ""
 	}
-	if !res.MTPriority {
+	body := msg
+	if res.MTPriority {
+		// RFC 6710 §4.2 step 1 with RFC 6758 §3.2 step 1a: the
+		// parameter always, with the message's priority; the header
+		// field, if any, travels as it is.
+		p, _ := messagePriority(env.MTPriority, findMTPriority(msg))
+		e.MTPriority = &p
+	} else {
+		// RFC 6710 §4.3, RFC 6758 §3.3: the priority travels in the
+		// header instead, replacing whatever MT-Priority field it had.
 		e.MTPriority = nil
+		body = tunnelPriority(msg, env.MTPriority)
 	}
 	mail := e.MailCommand()
 	if _, ok := cv.ext["SIZE"]; ok {
-		mail += " SIZE=" + strconv.Itoa(len(msg))
+		mail += " SIZE=" + strconv.Itoa(len(body))
 	}
-	if _, ok := cv.ext["8BITMIME"]; ok && !isASCII(string(msg)) {
+	if _, ok := cv.ext["8BITMIME"]; ok && !isASCII(string(body)) {
 		mail += " BODY=8BITMIME"
 	}
-	if code, st, text, err = cv.cmd(to.or(to.Mail, 5*time.Minute), mail); err != nil || code != 250 {
-		return fail(StageMail, code, st, text, err)
-	}
-	res.Recipients = make([]RecipientResult, len(env.Recipients))
-	accepted := 0
+	rcpts := make([]string, len(env.Recipients))
 	for i, r := range env.Recipients {
-		rr := &res.Recipients[i]
-		rr.Address = r.Address
 		er := e
 		er.Recipients = []mixer.SMTPRecipient{r}
 		if !res.DSN {
 			er.Recipients[0].Notify, er.Recipients[0].ORcptType, er.Recipients[0].ORcpt = 0, "", ""
 		}
-		code, st, text, err := cv.cmd(to.or(to.Rcpt, 5*time.Minute), er.RcptCommand(0))
-		if err != nil {
-			return fail(StageRcpt, 0, "", "", err)
+		rcpts[i] = er.RcptCommand(0)
+	}
+	res.Recipients = make([]RecipientResult, len(env.Recipients))
+	var replies []replyLine
+	if _, ok := cv.ext["PIPELINING"]; ok {
+		replies, err = cv.pipeline(tMail, to.or(to.Rcpt, 5*time.Minute), mail, rcpts)
+	} else {
+		replies, err = cv.lockstep(tMail, to.or(to.Rcpt, 5*time.Minute), mail, rcpts)
+	}
+	if len(replies) == 0 || replies[0].code != 250 {
+		// MAIL failed (or the connection did before its reply).
+		var r replyLine
+		if len(replies) > 0 {
+			r = replies[0]
+			if err == nil {
+				cv.quit()
+			}
+			err = nil // MAIL's reply decides
 		}
-		*rr = RecipientResult{Address: r.Address, Stage: StageRcpt, Code: code, Status: st, Text: text, Temporary: code/100 == 4}
-		if code/100 == 2 {
+		if r.code == 530 && !res.TLS {
+			// RFC 3207 §4: the next hop wants TLS we could not (or
+			// may not) give; the transport is at fault, not the
+			// message: retry, the operator sees the log.
+			log.Warn("next hop requires STARTTLS", "starttls", c.tlsMode(), "plain_retry", plain)
+			return failTemp(StageMail, r.code, r.status, r.text, nil, true), false
+		}
+		return fail(StageMail, r.code, r.status, r.text, err), false
+	}
+	if err != nil {
+		return fail(StageRcpt, 0, "", "", err), false
+	}
+	accepted := 0
+	for i, r := range env.Recipients {
+		rp := replies[1+i]
+		res.Recipients[i] = RecipientResult{Address: r.Address, Stage: StageRcpt, Code: rp.code, Status: rp.status, Text: rp.text, Temporary: rp.code/100 == 4}
+		if rp.code/100 == 2 {
 			accepted++
 		}
 	}
 	if accepted == 0 {
-		cv.cmd(to.or(to.Mail, 5*time.Minute), "QUIT")
-		return res
+		cv.quit()
+		return res, false
 	}
 	code, st, text, err = cv.cmd(to.or(to.DataInit, 2*time.Minute), "DATA")
 	if err != nil || code != 354 {
-		return c.dataFail(res, code, st, text, err)
+		return c.dataFail(res, code, st, text, err), false
 	}
-	body := msg
-	if env.MTPriority != nil && !res.MTPriority {
-		// RFC 6758 §4: the priority travels in the header instead.
-		body = append([]byte("MT-Priority: "+strconv.Itoa(*env.MTPriority)+"\r\n"), msg...)
-	}
-	conn2 := cv.conn
 	w := cv.tp.DotWriter()
 	for off := 0; off < len(body); off += 32 << 10 {
 		end := min(off+32<<10, len(body))
-		conn2.SetWriteDeadline(time.Now().Add(to.or(to.DataBlock, 3*time.Minute)))
+		if err := cv.deadline(true, to.or(to.DataBlock, 3*time.Minute)); err != nil {
+			return c.dataFail(res, 0, "", "", err), false
+		}
 		if _, err := w.Write(body[off:end]); err != nil {
-			return c.dataFail(res, 0, "", "", err)
+			return c.dataFail(res, 0, "", "", err), false
 		}
 	}
-	conn2.SetWriteDeadline(time.Now().Add(to.or(to.DataBlock, 3*time.Minute)))
+	if err := cv.deadline(true, to.or(to.DataBlock, 3*time.Minute)); err != nil {
+		return c.dataFail(res, 0, "", "", err), false
+	}
 	if err := w.Close(); err != nil {
-		return c.dataFail(res, 0, "", "", err)
+		return c.dataFail(res, 0, "", "", err), false
 	}
 	code, st, text, err = cv.reply(to.or(to.DataTerm, 10*time.Minute))
 	if err != nil || code/100 != 2 {
-		return c.dataFail(res, code, st, text, err)
+		return c.dataFail(res, code, st, text, err), false
 	}
 	for i := range res.Recipients {
 		rr := &res.Recipients[i]
@@ -387,9 +532,135 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 		*rr = RecipientResult{Address: rr.Address, Accepted: true, Stage: StageData, Code: code, Status: st, Text: text,
 			Relayed: !res.DSN && env.Recipients[i].Notify&mixer.NotifySuccess != 0}
 	}
-	cv.cmd(to.or(to.Mail, 5*time.Minute), "QUIT")
-	log.Info("delivered", "tls", res.TLS, "dsn", res.DSN, "mt_priority", res.MTPriority)
-	return res
+	cv.quit()
+	log.Info("delivered", "tls", res.TLS, "auth", res.Auth, "dsn", res.DSN, "mt_priority", res.MTPriority)
+	return res, false
+}
+
+// quit ends the session (RFC 5321 §4.1.1.10); its reply is awaited a
+// short while only, the attempt's outcome being known.
+func (cv *conversation) quit() {
+	cv.cmd(min(cv.c.Timeouts.or(cv.c.Timeouts.Mail, 5*time.Minute), 30*time.Second), "QUIT")
+}
+
+// replyLine is one reply: code, enhanced status and text.
+type replyLine struct {
+	code         int
+	status, text string
+}
+
+// lockstep sends MAIL, then each RCPT, each after the reply to the one
+// before. It returns the replies it got: MAIL's first; it stops after
+// a MAIL that is not 250.
+func (cv *conversation) lockstep(tMail, tRcpt time.Duration, mail string, rcpts []string) ([]replyLine, error) {
+	code, st, text, err := cv.cmd(tMail, mail)
+	if err != nil {
+		return nil, err
+	}
+	out := []replyLine{{code, st, text}}
+	if code != 250 {
+		return out, nil
+	}
+	for _, r := range rcpts {
+		code, st, text, err := cv.cmd(tRcpt, r)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, replyLine{code, st, text})
+	}
+	return out, nil
+}
+
+// pipeline sends MAIL and every RCPT in one write and reads their
+// replies in order (RFC 2920 §3.1: MAIL and RCPT may be grouped; DATA
+// is sent on its own). The write runs while the replies are read, so
+// that a long group cannot deadlock with a server whose replies fill
+// the socket buffers (RFC 2920 §3.1). All replies are read even after
+// a failed MAIL, to stay in step.
+func (cv *conversation) pipeline(tMail, tRcpt time.Duration, mail string, rcpts []string) ([]replyLine, error) {
+	var b strings.Builder
+	b.WriteString(mail)
+	b.WriteString("\r\n")
+	for _, r := range rcpts {
+		b.WriteString(r)
+		b.WriteString("\r\n")
+	}
+	conn := cv.conn
+	if err := cv.deadline(true, tMail+time.Duration(len(rcpts))*tRcpt); err != nil {
+		return nil, err
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(conn, b.String())
+		werr <- err
+	}()
+	out := make([]replyLine, 0, 1+len(rcpts))
+	var err error
+	for i := 0; i <= len(rcpts); i++ {
+		d := tRcpt
+		if i == 0 {
+			d = tMail
+		}
+		var r replyLine
+		r.code, r.status, r.text, err = cv.reply(d)
+		if err != nil {
+			conn.SetWriteDeadline(time.Now()) // ends the write
+			break
+		}
+		out = append(out, r)
+	}
+	if we := <-werr; err == nil && we != nil {
+		err = we
+	}
+	return out, err
+}
+
+// authMechanism chooses PLAIN, else LOGIN, from what the next hop
+// offers (RFC 4954 §3), or says why there is none.
+func (c *Client) authMechanism(ext map[string]string, tlsOn bool) (string, string) {
+	if !tlsOn && !c.AllowInsecureAuth {
+		return "", "AUTH configured, but the connection is not encrypted (STARTTLS " + c.tlsMode().String() + ")"
+	}
+	v, ok := ext["AUTH"]
+	if !ok {
+		return "", "AUTH configured, but the next hop does not offer AUTH"
+	}
+	offered := strings.Fields(strings.ToUpper(v))
+	for _, m := range []string{"PLAIN", "LOGIN"} {
+		for _, o := range offered {
+			if o == m {
+				return m, ""
+			}
+		}
+	}
+	return "", "AUTH configured, but the next hop offers neither PLAIN nor LOGIN: " + printable(strings.Join(offered, ","))
+}
+
+// auth runs one SASL exchange (RFC 4954 §4): PLAIN (RFC 4616) with its
+// initial response, or LOGIN (the username, then the password, each
+// after a 334). A challenge beyond those is cancelled with "*" and the
+// attempt fails temporarily. It returns the final reply.
+func (cv *conversation) auth(d time.Duration, mech, user, pass string) (int, string, string, error) {
+	b64 := base64.StdEncoding.EncodeToString
+	var first string
+	var steps []string
+	switch mech {
+	case "PLAIN":
+		first = "AUTH PLAIN " + b64([]byte("\x00"+user+"\x00"+pass))
+	case "LOGIN":
+		first = "AUTH LOGIN"
+		steps = []string{b64([]byte(user)), b64([]byte(pass))}
+	}
+	code, st, text, err := cv.cmd(d, first)
+	for err == nil && code == 334 {
+		if len(steps) == 0 {
+			cv.cmd(d, "*") // RFC 4954 §4: cancel; its 501 is not the answer
+			return 0, "", "", errors.New("unexpected AUTH " + mech + " challenge from the next hop")
+		}
+		code, st, text, err = cv.cmd(d, steps[0])
+		steps = steps[1:]
+	}
+	return code, st, text, err
 }
 
 // dataFail gives the DATA failure to every recipient accepted at RCPT.

@@ -44,6 +44,9 @@
 //     authentication and requires a new EHLO (RFC 3207 §4.2).
 //   - AUTH is refused (538 5.7.11) before TLS unless the listener allows
 //     plaintext authentication.
+//   - With Config.RequireTLS, every command but EHLO, STARTTLS, NOOP and
+//     QUIT is answered 530 5.7.0 before STARTTLS (RFC 3207 §4), and AUTH
+//     is offered only after it.
 //   - A lowered MT-PRIORITY is reported in the MAIL reply as RFC 6710 §4.1
 //     says: "250 2.3.6 0 ..." (the new priority, then text).
 //
@@ -52,10 +55,27 @@
 // Client speaks SMTP itself on net/textproto rather than through
 // go-smtp's Client, which cannot put MT-PRIORITY on MAIL FROM, cannot
 // send ORCPT of type x400 and does not tell at which stage a recipient
-// failed. Client sends the DSN parameters only to a next hop that offers
-// DSN, and marks recipients that asked for a success notification as
-// Relayed when it does not (RFC 3461 §4.1, §5.2.2); it sends MT-PRIORITY
-// on MAIL FROM when offered and otherwise adds the RFC 6758 MT-Priority
-// header field; it takes STARTTLS when offered (or requires it), and
-// applies the RFC 5321 §4.5.3.2 timeouts.
+// failed.
+//
+// Client sends the DSN parameters only to a next hop that offers DSN,
+// and marks recipients that asked for a success notification as
+// Relayed when it does not (RFC 3461 §4.1, §5.2.2).
+//
+// To a next hop that offers MT-PRIORITY, MAIL FROM always carries the
+// message's priority (RFC 6710 §4.2 with RFC 6758 §3.2 step 1a): the
+// envelope's, else that of the message's single valid MT-Priority
+// header field (RFC 6758 §3.1 step 4a), else 0; the header is left as
+// it is. To one that does not, every MT-Priority header field is
+// removed and, when there was a priority or a field, one field with
+// the message's priority is put at the top (RFC 6758 §3.3).
+//
+// STARTTLS (RFC 3207) is TLSOpportunistic (unverified; in clear when
+// not offered or refused; once more in clear when the handshake fails),
+// TLSRequired (verified, else a temporary failure) or TLSOff; a 530 to
+// MAIL on a connection without TLS is a temporary failure. AUTH (RFC
+// 4954) with PLAIN (RFC 4616) or LOGIN is done after STARTTLS, never in
+// clear unless allowed. MAIL and the RCPTs go in one write to a next
+// hop that offers PIPELINING (RFC 2920), their replies are read in
+// order; DATA is sent on its own. The RFC 5321 §4.5.3.2 timeouts apply
+// throughout.
 package smtp

@@ -90,6 +90,15 @@ func (f *front) next() error {
 	verb, arg, _ := strings.Cut(s, " ")
 	verb = strings.ToUpper(verb)
 	f.log.Debug("command", "verb", printable(verb))
+	if f.srv.cfg.RequireTLS && f.tlsState == nil {
+		switch verb {
+		case "EHLO", "STARTTLS", "NOOP", "QUIT":
+		default:
+			// RFC 3207 §4.
+			f.log.Info("command refused before STARTTLS", "verb", printable(verb))
+			return f.fail(&Reply{530, "5.7.0", "Must issue a STARTTLS command first"})
+		}
+	}
 	switch verb {
 	case "EHLO", "HELO":
 		f.needHello = false
@@ -103,7 +112,7 @@ func (f *front) next() error {
 			return f.fail(&Reply{503, "5.5.1", "Send EHLO first"})
 		case f.srv.cfg.Authenticate == nil:
 			return f.fail(&Reply{502, "5.5.1", "AUTH not offered"})
-		case f.tlsState == nil && !f.srv.cfg.AllowInsecureAuth:
+		case f.tlsState == nil && (!f.srv.cfg.AllowInsecureAuth || f.srv.cfg.RequireTLS):
 			// RFC 4954 §4, §6.
 			return f.fail(&Reply{538, "5.7.11", "Encryption required for requested authentication mechanism"})
 		}
@@ -322,7 +331,7 @@ func (f *front) ehloReply(first string) []string {
 	if cfg.TLS != nil && f.tlsState == nil {
 		caps = append(caps, "STARTTLS")
 	}
-	if cfg.Authenticate != nil && (f.tlsState != nil || cfg.AllowInsecureAuth) {
+	if cfg.Authenticate != nil && (f.tlsState != nil || cfg.AllowInsecureAuth && !cfg.RequireTLS) {
 		caps = append(caps, "AUTH PLAIN")
 	}
 	if cfg.MaxRecipients > 0 {

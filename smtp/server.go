@@ -26,6 +26,11 @@ type Config struct {
 	Hostname string
 	// TLS, when set, offers STARTTLS (RFC 3207) with its certificate.
 	TLS *tls.Config
+	// RequireTLS (RFC 3207 §4) answers every command but EHLO, STARTTLS,
+	// NOOP and QUIT with 530 5.7.0 until the client has done STARTTLS,
+	// and offers AUTH only after it whatever AllowInsecureAuth says. It
+	// needs TLS.
+	RequireTLS bool
 	// Authenticate checks AUTH PLAIN credentials (RFC 4616); nil offers
 	// no AUTH. It returns nil when they are good.
 	Authenticate func(ctx context.Context, identity, user, pass string) error
@@ -140,6 +145,9 @@ func NewServer(cfg Config) (*Server, error) {
 	}
 	if p := cfg.MTPriorityPolicy; p != "" && p != "STANAG4406" && p != "MIXER" {
 		return nil, fmt.Errorf("smtp: unknown MT-PRIORITY policy %q", p)
+	}
+	if cfg.RequireTLS && cfg.TLS == nil {
+		return nil, errors.New("smtp: RequireTLS needs TLS")
 	}
 	if cfg.MaxLineLength == 0 {
 		cfg.MaxLineLength = 2000
