@@ -163,6 +163,7 @@ func (d *Daemon) smtpConfig(p *policy.Policy, l *policy.SMTPListener) smtp.Confi
 	}
 	if l.Certificate != nil && l.StartTLS != policy.StartTLSOff {
 		cfg.TLS = tlsConfig(l)
+		cfg.RequireTLS = l.StartTLS == policy.StartTLSRequired
 	}
 	if l.Submission {
 		users := p.SMTPUsers
@@ -200,8 +201,15 @@ func (d *Daemon) newState(p *policy.Policy, old *state) (*state, error) {
 		st.pools[pe.Name], st.peers[pe.Name] = pool, *pe
 	}
 	for _, r := range p.Relays {
-		st.smtpc[r.Name] = &smtp.Client{Hostname: p.Gateway.SMTPHostname, RequireTLS: r.StartTLS == policy.ClientTLSRequired,
-			Logger: d.log.With("relay", r.Name)}
+		mode := smtp.TLSOpportunistic
+		switch r.StartTLS {
+		case policy.ClientTLSRequired:
+			mode = smtp.TLSRequired
+		case policy.ClientTLSOff:
+			mode = smtp.TLSOff
+		}
+		st.smtpc[r.Name] = &smtp.Client{Hostname: p.Gateway.SMTPHostname, StartTLS: mode,
+			AuthUsername: r.Username, AuthPassword: r.Password, Logger: d.log.With("relay", r.Name)}
 	}
 	st.smtpc["mx"] = &smtp.Client{Hostname: p.Gateway.SMTPHostname, Logger: d.log.With("relay", "mx")}
 	return st, nil

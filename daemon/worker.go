@@ -439,8 +439,8 @@ func smtpStage(s smtp.Stage) queue.Stage {
 	switch s {
 	case smtp.StageConnect:
 		return queue.StageConnect
-	case smtp.StageGreeting, smtp.StageEHLO:
-		return queue.StageBind
+	case smtp.StageGreeting, smtp.StageEHLO, smtp.StageAuth:
+		return queue.StageBind // the SMTP session's set-up: greeting, EHLO, STARTTLS, AUTH
 	case smtp.StageMail:
 		return queue.StageEnvelope
 	case smtp.StageRcpt:
