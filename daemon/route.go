@@ -64,6 +64,15 @@ func (d *Daemon) routeSMTP(st *state, addr string) (hop, why string) {
 	if err != nil {
 		return hopNone, "no O/R address: " + err.Error()
 	}
+	// Behind the gateway's own domain there is only X.400 (RFC 2156
+	// §4.3.1): an address there whose local part is no O/R address comes
+	// out as itself in an RFC-822 attribute under our own O/R address, and
+	// would only come back here.
+	if hasRFC822DDA(&or) && underContext(&or, &st.gw.ORAddress) {
+		if back, err := st.gw.ORAddressToRFC822(&or); err == nil && strings.EqualFold(back.Domain, dom) {
+			return hopNone, "no such recipient: at the gateway's domain " + dom + " the local part must be an X.400 address (RFC 2156 §4.3.1)"
+		}
+	}
 	h, ok := st.pol.RouteORAddress(&or)
 	if !ok {
 		return hopNone, "no route to O/R address " + or.String()
