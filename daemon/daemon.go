@@ -208,8 +208,10 @@ func (d *Daemon) newState(p *policy.Policy, old *state) (*state, error) {
 		case policy.ClientTLSOff:
 			mode = smtp.TLSOff
 		}
+		// As many kept connections as workers may use at once.
 		st.smtpc[r.Name] = &smtp.Client{Hostname: p.Gateway.SMTPHostname, StartTLS: mode,
-			AuthUsername: r.Username, AuthPassword: r.Password, Logger: d.log.With("relay", r.Name)}
+			AuthUsername: r.Username, AuthPassword: r.Password, MaxIdlePerHop: max(p.Queue.Workers, 1),
+			Logger: d.log.With("relay", r.Name)}
 	}
 	st.smtpc["mx"] = &smtp.Client{Hostname: p.Gateway.SMTPHostname, Logger: d.log.With("relay", "mx")}
 	return st, nil
@@ -231,6 +233,14 @@ func (st *state) closePools(ctx context.Context) {
 	for _, pool := range st.pools {
 		pool.Close(ctx)
 	}
+	st.closeClients()
+}
+
+// closeClients QUITs the SMTP connections the clients keep for reuse.
+func (st *state) closeClients() {
+	for _, c := range st.smtpc {
+		c.Close()
+	}
 }
 
 // Reload makes p the policy of new work: routes, mapping tables and the
@@ -246,6 +256,9 @@ func (d *Daemon) Reload(p *policy.Policy) error {
 		return err
 	}
 	d.st.Store(st)
+	// The old relays' kept SMTP connections: work still using them ends
+	// with QUIT (smtp.Client.Close).
+	go old.closeClients()
 	for name, pool := range old.pools {
 		if st.pools[name] != pool {
 			d.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mixerd/mixer"
@@ -57,6 +58,9 @@ type Result struct {
 	Auth       string // the SASL mechanism used ("" when none)
 	DSN        bool   // the next hop offered DSN
 	MTPriority bool   // the next hop offered MT-PRIORITY (else the header was added)
+	// Reused: the transaction ran on a connection kept from an earlier
+	// one (RFC 5321 §3.3), without a new greeting, EHLO, STARTTLS, AUTH.
+	Reused     bool
 	Recipients []RecipientResult
 }
 
@@ -138,6 +142,32 @@ type Client struct {
 	// Port for MX hosts; default "25".
 	Port   string
 	Logger *slog.Logger
+
+	// Connection reuse, like Postfix's connection cache: after a
+	// transaction that ended in step (250 to the end of DATA, or to RSET
+	// after a failed one) the connection is kept idle for the next
+	// Deliver to the same next hop, which begins with MAIL (RFC 5321
+	// §3.3). A connection that failed, timed out or got 421 is closed.
+	//
+	// MaxIdlePerHop bounds the idle connections kept per next hop:
+	// 0 takes DefaultMaxIdlePerHop, a negative value turns reuse off
+	// (every Deliver then ends with QUIT).
+	MaxIdlePerHop int
+	// IdleTimeout closes (QUIT) a connection idle that long; 0 takes
+	// DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxReuse is the number of transactions after which a connection
+	// is closed; 0 takes DefaultMaxReuse.
+	MaxReuse int
+	// MaxAge is the time after its opening beyond which a connection is
+	// not reused; 0 takes DefaultMaxAge.
+	MaxAge time.Duration
+
+	poolOnce sync.Once
+	pool     *pool
+	// dial and now replace net.Dialer and time.Now in tests.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	now  func() time.Time
 }
 
 // maxReplyBytes bounds one reply from a next hop.
@@ -222,6 +252,9 @@ type conversation struct {
 	tp   *textproto.Conn
 	lim  *limitReader
 	ext  map[string]string
+	// broken: a read or write failed, timed out, or the next hop said
+	// 421 (RFC 5321 §3.8): the connection is out of step, never reused.
+	broken bool
 }
 
 type limitReader struct {
@@ -256,10 +289,14 @@ func (cv *conversation) deadline(write bool, d time.Duration) error {
 // reply reads one reply within d.
 func (cv *conversation) reply(d time.Duration) (int, string, string, error) {
 	if err := cv.deadline(false, d); err != nil {
+		cv.broken = true
 		return 0, "", "", err
 	}
 	cv.lim.left = maxReplyBytes
 	code, msg, err := cv.tp.ReadResponse(0)
+	if err != nil || code == 421 {
+		cv.broken = true
+	}
 	if err != nil {
 		return 0, "", "", err
 	}
@@ -285,9 +322,11 @@ func isStatus(s string, code int) bool {
 
 func (cv *conversation) cmd(d time.Duration, line string) (int, string, string, error) {
 	if err := cv.deadline(true, d); err != nil {
+		cv.broken = true
 		return 0, "", "", err
 	}
 	if err := cv.tp.PrintfLine("%s", line); err != nil {
+		cv.broken = true
 		return 0, "", "", err
 	}
 	return cv.reply(d)
@@ -321,25 +360,61 @@ func (c *Client) tlsMode() TLSMode {
 	return c.StartTLS
 }
 
-// attempt is one connection to hop. When plain, STARTTLS is not tried.
+// attempt delivers over one connection to hop: an idle one of the
+// pool when there is one (RFC 5321 §3.3: a new transaction may follow
+// a completed one), else a new one. A reused connection that fails
+// before the next hop has answered MAIL, or whose MAIL gets 421 (it
+// closed the idle connection, RFC 5321 §3.8), is replaced once by a new
+// one: nothing of the transaction was accepted, nothing is sent twice.
+// When plain, STARTTLS is not tried and no idle connection is taken.
 // retryPlain is set when an opportunistic TLS handshake failed and the
 // hop should be tried again in clear.
 func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelope, msg []byte, plain bool) (_ *Result, retryPlain bool) {
-	res := &Result{NextHop: hop}
 	log := c.Logger
 	if log == nil {
 		log = slog.Default()
 	}
 	log = log.With("next_hop", hop)
+	if !plain {
+		if s := c.connPool().take(hop); s != nil {
+			res, stale := c.transact(ctx, s, env, msg, log)
+			if !stale {
+				return res, false
+			}
+			log.Info("idle connection gone, retrying on a new one", "conn_uses", s.uses, "conn_age", c.connPool().now().Sub(s.born).Round(time.Millisecond), "text", res.Recipients[0].Text)
+		}
+	}
+	s, res, retryPlain := c.open(ctx, hop, env, plain, log)
+	if s == nil {
+		return res, retryPlain
+	}
+	res, _ = c.transact(ctx, s, env, msg, log)
+	return res, false
+}
+
+// open connects to hop and runs the greeting, EHLO, STARTTLS (RFC 3207)
+// and AUTH (RFC 4954). On failure it returns no session but the result
+// for every recipient (and retryPlain as attempt does).
+func (c *Client) open(ctx context.Context, hop string, env *mixer.SMTPEnvelope, plain bool, log *slog.Logger) (_ *clientSession, _ *Result, retryPlain bool) {
+	res := &Result{NextHop: hop}
 	to := c.Timeouts
 	tMail := to.or(to.Mail, 5*time.Minute)
-	d := net.Dialer{Timeout: to.or(to.Connect, 2*time.Minute)}
-	conn, err := d.DialContext(ctx, "tcp", hop)
+	dial := c.dial
+	if dial == nil {
+		d := net.Dialer{Timeout: to.or(to.Connect, 2*time.Minute)}
+		dial = d.DialContext
+	}
+	conn, err := dial(ctx, "tcp", hop)
 	if err != nil {
 		log.Warn("connect failed", "err", err)
-		return failAll(res, env, StageConnect, 0, "", err.Error(), true), false
+		return nil, failAll(res, env, StageConnect, 0, "", err.Error(), true), false
 	}
-	defer conn.Close()
+	ok := false
+	defer func() {
+		if !ok {
+			conn.Close()
+		}
+	}()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
 	defer stop()
 	cv := &conversation{c: c, ctx: ctx, conn: conn}
@@ -356,10 +431,10 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	}
 	code, st, text, err := cv.reply(to.or(to.Greeting, 5*time.Minute))
 	if err != nil || code != 220 {
-		return fail(StageGreeting, code, st, text, err), false
+		return nil, fail(StageGreeting, code, st, text, err), false
 	}
 	if code, st, text, err = cv.ehlo(); err != nil || code != 250 {
-		return fail(StageEHLO, code, st, text, err), false
+		return nil, fail(StageEHLO, code, st, text, err), false
 	}
 
 	// STARTTLS, RFC 3207 §4.
@@ -368,16 +443,16 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	switch {
 	case mode == TLSOff || plain:
 	case !offered && mode == TLSRequired:
-		return failTemp(StageEHLO, 0, "", "TLS required, but the next hop does not offer STARTTLS", nil, true), false
+		return nil, failTemp(StageEHLO, 0, "", "TLS required, but the next hop does not offer STARTTLS", nil, true), false
 	case offered:
 		code, st, text, err = cv.cmd(tMail, "STARTTLS")
 		if err != nil {
-			return fail(StageEHLO, code, st, text, err), false
+			return nil, fail(StageEHLO, code, st, text, err), false
 		}
 		if code != 220 {
 			if mode == TLSRequired {
 				// Our policy, not the message, is at stake: retry.
-				return failTemp(StageEHLO, code, st, "TLS required, but STARTTLS refused: "+text, nil, true), false
+				return nil, failTemp(StageEHLO, code, st, "TLS required, but STARTTLS refused: "+text, nil, true), false
 			}
 			log.Warn("STARTTLS refused, going on in clear", "code", code, "text", text)
 			break
@@ -397,15 +472,15 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 		if err := tc.HandshakeContext(ctx); err != nil {
 			if mode == TLSOpportunistic && ctx.Err() == nil {
 				log.Warn("TLS handshake failed, trying again in clear", "err", err)
-				return failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), true
+				return nil, failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), true
 			}
-			return failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), false
+			return nil, failTemp(StageEHLO, 0, "", "TLS: "+err.Error(), nil, true), false
 		}
 		tc.SetDeadline(time.Time{})
 		cv.setConn(tc)
 		res.TLS = true
 		if code, st, text, err = cv.ehlo(); err != nil || code != 250 {
-			return fail(StageEHLO, code, st, text, err), false
+			return nil, fail(StageEHLO, code, st, text, err), false
 		}
 	}
 
@@ -413,14 +488,61 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	if c.AuthUsername != "" {
 		mech, why := c.authMechanism(cv.ext, res.TLS)
 		if mech == "" {
-			return failTemp(StageAuth, 0, "", why, nil, true), false
+			return nil, failTemp(StageAuth, 0, "", why, nil, true), false
 		}
 		code, st, text, err = cv.auth(tMail, mech, c.AuthUsername, c.AuthPassword)
 		if err != nil || code != 235 {
-			return fail(StageAuth, code, st, text, err), false
+			return nil, fail(StageAuth, code, st, text, err), false
 		}
 		res.Auth = mech
 		log.Debug("authenticated", "mechanism", mech, "user", c.AuthUsername)
+	}
+	ok = true
+	return &clientSession{hop: hop, cv: cv, raw: conn, tls: res.TLS, auth: res.Auth, cfg: c.sessionConfig(), born: c.connPool().now()}, nil, false
+}
+
+// transact runs one mail transaction (RFC 5321 §3.3) on s, then puts s
+// in the pool when the session is in step (250 to the end of DATA, or
+// 250 to RSET after a failed transaction), else closes it. stale is
+// set when s was reused and failed before any reply to MAIL, or MAIL
+// got 421: the caller may try again on a new connection.
+func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTPEnvelope, msg []byte, log *slog.Logger) (_ *Result, stale bool) {
+	reused := s.uses > 0
+	s.uses++
+	cv := s.cv
+	cv.ctx = ctx
+	cv.broken = false
+	conn := s.raw
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	clean := false
+	defer func() {
+		if !stop() {
+			cv.broken = true // the context's end set the deadline to now
+		}
+		c.connPool().release(s, clean && !cv.broken && !stale)
+	}()
+	res := &Result{NextHop: s.hop, TLS: s.tls, Auth: s.auth, Reused: reused}
+	log = log.With("reused", reused)
+	to := c.Timeouts
+	tMail := to.or(to.Mail, 5*time.Minute)
+	failTemp := func(st Stage, code int, status, text string, err error, temp bool) *Result {
+		if err != nil {
+			text = err.Error()
+		}
+		log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text, "temporary", temp)
+		return failAll(res, env, st, code, status, text, temp)
+	}
+	fail := func(st Stage, code int, status, text string, err error) *Result {
+		return failTemp(st, code, status, text, err, code == 0 || code/100 == 4)
+	}
+	// reset ends a failed transaction with RSET (RFC 5321 §4.1.1.5) so
+	// that the session may be reused.
+	reset := func() {
+		if cv.broken {
+			return
+		}
+		code, _, _, err := cv.cmd(tMail, "RSET")
+		clean = err == nil && code == 250
 	}
 	_, res.DSN = cv.ext["DSN"]
 	_, res.MTPriority = cv.ext["MT-PRIORITY"]
@@ -461,10 +583,26 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 	}
 	res.Recipients = make([]RecipientResult, len(env.Recipients))
 	var replies []replyLine
+	var err error
 	if _, ok := cv.ext["PIPELINING"]; ok {
 		replies, err = cv.pipeline(tMail, to.or(to.Rcpt, 5*time.Minute), mail, rcpts)
 	} else {
 		replies, err = cv.lockstep(tMail, to.or(to.Rcpt, 5*time.Minute), mail, rcpts)
+	}
+	if reused && ctx.Err() == nil && (len(replies) == 0 || replies[0].code == 421 || replies[0].code/100 < 4 && replies[0].code != 250) {
+		// The idle connection is gone (RFC 5321 §3.8), or out of step
+		// (a reply it sent while idle): nothing of this transaction
+		// was accepted.
+		stale = true
+		cv.broken = true
+		if len(replies) > 0 {
+			err = nil
+		}
+		r := replyLine{}
+		if len(replies) > 0 {
+			r = replies[0]
+		}
+		return failAll(res, env, StageMail, r.code, r.status, describe(r.text, err), true), true
 	}
 	if len(replies) == 0 || replies[0].code != 250 {
 		// MAIL failed (or the connection did before its reply).
@@ -472,7 +610,7 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 		if len(replies) > 0 {
 			r = replies[0]
 			if err == nil {
-				cv.quit()
+				reset()
 			}
 			err = nil // MAIL's reply decides
 		}
@@ -480,7 +618,7 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 			// RFC 3207 §4: the next hop wants TLS we could not (or
 			// may not) give; the transport is at fault, not the
 			// message: retry, the operator sees the log.
-			log.Warn("next hop requires STARTTLS", "starttls", c.tlsMode(), "plain_retry", plain)
+			log.Warn("next hop requires STARTTLS", "starttls", c.tlsMode())
 			return failTemp(StageMail, r.code, r.status, r.text, nil, true), false
 		}
 		return fail(StageMail, r.code, r.status, r.text, err), false
@@ -497,31 +635,41 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 		}
 	}
 	if accepted == 0 {
-		cv.quit()
+		reset()
 		return res, false
 	}
-	code, st, text, err = cv.cmd(to.or(to.DataInit, 2*time.Minute), "DATA")
+	code, st, text, err := cv.cmd(to.or(to.DataInit, 2*time.Minute), "DATA")
 	if err != nil || code != 354 {
+		if err == nil {
+			reset()
+		}
 		return c.dataFail(res, code, st, text, err), false
 	}
 	w := cv.tp.DotWriter()
 	for off := 0; off < len(body); off += 32 << 10 {
 		end := min(off+32<<10, len(body))
 		if err := cv.deadline(true, to.or(to.DataBlock, 3*time.Minute)); err != nil {
+			cv.broken = true
 			return c.dataFail(res, 0, "", "", err), false
 		}
 		if _, err := w.Write(body[off:end]); err != nil {
+			cv.broken = true
 			return c.dataFail(res, 0, "", "", err), false
 		}
 	}
 	if err := cv.deadline(true, to.or(to.DataBlock, 3*time.Minute)); err != nil {
+		cv.broken = true
 		return c.dataFail(res, 0, "", "", err), false
 	}
 	if err := w.Close(); err != nil {
+		cv.broken = true
 		return c.dataFail(res, 0, "", "", err), false
 	}
 	code, st, text, err = cv.reply(to.or(to.DataTerm, 10*time.Minute))
 	if err != nil || code/100 != 2 {
+		if err == nil {
+			reset()
+		}
 		return c.dataFail(res, code, st, text, err), false
 	}
 	for i := range res.Recipients {
@@ -532,15 +680,23 @@ func (c *Client) attempt(ctx context.Context, hop string, env *mixer.SMTPEnvelop
 		*rr = RecipientResult{Address: rr.Address, Accepted: true, Stage: StageData, Code: code, Status: st, Text: text,
 			Relayed: !res.DSN && env.Recipients[i].Notify&mixer.NotifySuccess != 0}
 	}
-	cv.quit()
-	log.Info("delivered", "tls", res.TLS, "auth", res.Auth, "dsn", res.DSN, "mt_priority", res.MTPriority)
+	clean = true
+	log.Info("delivered", "tls", res.TLS, "auth", res.Auth, "dsn", res.DSN, "mt_priority", res.MTPriority, "conn_uses", s.uses)
 	return res, false
 }
 
-// quit ends the session (RFC 5321 §4.1.1.10); its reply is awaited a
-// short while only, the attempt's outcome being known.
-func (cv *conversation) quit() {
-	cv.cmd(min(cv.c.Timeouts.or(cv.c.Timeouts.Mail, 5*time.Minute), 30*time.Second), "QUIT")
+// describe is a reply's text, or the error when there was no reply.
+func describe(text string, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return text
+}
+
+// quit ends the session (RFC 5321 §4.1.1.10); its reply is awaited
+// for d at most, the attempt's outcome being known.
+func (cv *conversation) quit(d time.Duration) {
+	cv.cmd(min(cv.c.Timeouts.or(cv.c.Timeouts.Mail, 5*time.Minute), d), "QUIT")
 }
 
 // replyLine is one reply: code, enhanced status and text.
@@ -587,6 +743,7 @@ func (cv *conversation) pipeline(tMail, tRcpt time.Duration, mail string, rcpts 
 	}
 	conn := cv.conn
 	if err := cv.deadline(true, tMail+time.Duration(len(rcpts))*tRcpt); err != nil {
+		cv.broken = true
 		return nil, err
 	}
 	werr := make(chan error, 1)
@@ -609,8 +766,11 @@ func (cv *conversation) pipeline(tMail, tRcpt time.Duration, mail string, rcpts 
 		}
 		out = append(out, r)
 	}
-	if we := <-werr; err == nil && we != nil {
-		err = we
+	if we := <-werr; we != nil {
+		cv.broken = true
+		if err == nil {
+			err = we
+		}
 	}
 	return out, err
 }

@@ -78,4 +78,16 @@
 // hop that offers PIPELINING (RFC 2920), their replies are read in
 // order; DATA is sent on its own. The RFC 5321 §4.5.3.2 timeouts apply
 // throughout.
+//
+// Like Postfix's connection cache, Client keeps a connection whose
+// transaction ended in step (250 to the end of DATA, or 250 to RSET
+// after a failed transaction) idle for the next Deliver to the same
+// next hop, which begins with MAIL (RFC 5321 §3.3); never one that
+// failed, timed out or got 421 (RFC 5321 §3.8). Each idle connection
+// serves one Deliver at a time. When the next hop has closed an idle
+// connection, which shows as no reply, or 421, or an out-of-step reply
+// to MAIL, the transaction (of which nothing was accepted) is sent once
+// more on a new connection. Idle connections are QUIT after
+// IdleTimeout by a timer, at MaxReuse transactions, at MaxAge, and by
+// Close.
 package smtp

@@ -94,6 +94,8 @@ func (f *fconn) basic(ext []string, rcpt map[string]string, other map[string]str
 		case "DATA":
 			inData = true
 			f.say("354 go")
+		case "RSET":
+			f.say("250 2.0.0 ok")
 		case "QUIT":
 			f.say("221 bye")
 			return

@@ -133,6 +133,10 @@ type Server struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	lns    []net.Listener // those Serve is serving, closed by Close
 }
 
 // NewServer checks cfg and returns a server.
@@ -190,7 +194,17 @@ func NewServer(cfg Config) (*Server, error) {
 func (s *Server) lineLimit() int { return s.cfg.MaxLineLength }
 
 // Serve accepts connections on l until Close.
+//
+// Serve called after Close (or racing with it) closes l and returns nil.
 func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		l.Close()
+		return nil
+	}
+	s.lns = append(s.lns, l)
+	s.mu.Unlock()
 	err := s.gs.Serve(&listener{Listener: l, s: s})
 	if errors.Is(err, net.ErrClosed) {
 		return nil
@@ -201,6 +215,13 @@ func (s *Server) Serve(l net.Listener) error {
 // Close stops accepting, cancels the deliveries in progress' contexts and
 // closes every connection.
 func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	lns := s.lns
+	s.mu.Unlock()
+	for _, l := range lns {
+		l.Close()
+	}
 	s.cancel()
 	return s.gs.Close()
 }

@@ -381,3 +381,44 @@ func TestLimits(t *testing.T) {
 		t.Errorf("over the limit: %q", l)
 	}
 }
+
+// Close racing with Serve (a daemon told to stop as it starts): Serve
+// returns, before or after it started accepting.
+func TestServerCloseBeforeServe(t *testing.T) {
+	for _, closeFirst := range []bool{true, false} {
+		s, err := NewServer(Config{Hostname: "mx.test", Accept: func(string) bool { return true }, Sink: &testSink{ch: make(chan got, 1)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		if closeFirst {
+			s.Close()
+			go func() { done <- s.Serve(ln) }()
+		} else {
+			go func() { done <- s.Serve(ln) }()
+			// Serve is accepting once a connection gets the greeting.
+			c, err := net.Dial("tcp", ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			buf := make([]byte, 3)
+			if _, err := io.ReadFull(c, buf); err != nil || string(buf) != "220" {
+				t.Fatalf("greeting %q, %v", buf, err)
+			}
+			c.Close()
+			s.Close()
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("close first %v: Serve: %v", closeFirst, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("close first %v: Serve did not return", closeFirst)
+		}
+	}
+}
