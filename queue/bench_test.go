@@ -64,3 +64,52 @@ func BenchmarkNextReport(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPutFinish measures the steady state of a gateway: each of 4
+// writers puts a 5 KB message, then leases one and reports it delivered
+// (its file finished). With pool=on a finished file is reused by the next
+// Put (pool.go); pool=off unlinks it and creates a new one, as before,
+// for comparison. Reports Puts/s and files created per Put.
+func BenchmarkPutFinish(b *testing.B) {
+	body := make([]byte, 5000)
+	for _, pool := range []bool{true, false} {
+		b.Run(fmt.Sprintf("pool=%v", map[bool]string{true: "on", false: "off"}[pool]), func(b *testing.B) {
+			q := openQ(b, Config{MaxMessages: 1 << 30})
+			q.pooling = pool
+			var n atomic.Int64
+			b.SetBytes(int64(len(body)))
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := 0; w < 4; w++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := n.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						m := msg(x400.PrecedenceRoutine, "b"+strconv.FormatInt(i, 10), "r@x", "hop")
+						if _, _, err := q.Put(context.Background(), m, body); err != nil {
+							b.Error(err)
+							return
+						}
+						l, _, _, err := q.TryNext(0)
+						if err != nil || l == nil {
+							b.Errorf("TryNext: %v %v", l, err)
+							return
+						}
+						if err := q.Report(l, RecipientResult{Index: 0, Disposition: Delivered, Attempt: Attempt{Result: ResultAccepted}}); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
+			b.ReportMetric(float64(q.Stats().FilesCreated)/float64(b.N), "creates/put")
+		})
+	}
+}

@@ -27,7 +27,7 @@ var crashLanes = map[x400.Precedence]LaneConfig{
 
 // TestCrashHelper is the process killed by TestCrashRecovery: it puts
 // messages and works the queue in a loop, printing each acknowledged step
-// ("P n id" after Put returned, "L id i.." after a lease, "D id i" after a
+// ("P n id created" after Put returned, with the files created so far, "L id i.." after a lease, "D id i" after a
 // delivery was reported) until it is killed.
 func TestCrashHelper(t *testing.T) {
 	dir := os.Getenv(crashEnv)
@@ -63,7 +63,7 @@ func TestCrashHelper(t *testing.T) {
 					continue
 				}
 				acked[i] = id
-				say("P %d %s", i, id)
+				say("P %d %s %d", i, id, q.Stats().FilesCreated)
 				if j := i - 40; i%5 == 0 && acked[j] != "" {
 					id2, dup, err := q.Put(ctx, msg(prec, "m"+strconv.Itoa(j), "a@x", "hA"), []byte("again"))
 					if err != nil || !dup || id2 != acked[j] {
@@ -126,6 +126,7 @@ func TestCrashRecovery(t *testing.T) {
 	dir := t.TempDir()
 	acked := map[int]string{} // n -> id
 	delivered := map[string]bool{}
+	created := 0 // files created by the helpers (the last count of each)
 	rounds := 4
 	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
@@ -148,7 +149,7 @@ func TestCrashRecovery(t *testing.T) {
 		}()
 		killAt := 200 + rand.IntN(1500)
 		deadline := time.After(30 * time.Second)
-		n, killed := 0, false
+		n, killed, roundCreated := 0, false, 0
 		for line := range func(yield func(string) bool) {
 			for {
 				select {
@@ -173,6 +174,9 @@ func TestCrashRecovery(t *testing.T) {
 			case "P":
 				i, _ := strconv.Atoi(f[1])
 				acked[i] = f[2]
+				if c, _ := strconv.Atoi(f[3]); c > roundCreated {
+					roundCreated = c
+				}
 			case "L":
 				for _, s := range f[2:] {
 					if delivered[f[1]+"/"+s] {
@@ -186,7 +190,8 @@ func TestCrashRecovery(t *testing.T) {
 			}
 		}
 		cmd.Wait()
-		t.Logf("round %d: killed after %d lines", round, n)
+		created += roundCreated
+		t.Logf("round %d: killed after %d lines, %d files created", round, n, roundCreated)
 	}
 
 	q := openQ(t, Config{Dir: dir, Lanes: crashLanes})
@@ -224,5 +229,10 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
 		t.Errorf("temps left after recovery: %d", len(ents))
+	}
+	// Puts reused finished files (pool.go), across the kills too: fewer
+	// files were created than messages acknowledged.
+	if created >= len(acked) {
+		t.Errorf("%d files created for %d messages acknowledged: no reuse exercised", created, len(acked))
 	}
 }

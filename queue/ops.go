@@ -139,6 +139,11 @@ type Stats struct {
 	Leases   int
 	ByLane   [numLanes]int
 	DirSyncs int // directory fsyncs done (group commit)
+	// FreeFiles is the finished files kept in DIR/free for reuse;
+	// FilesCreated the spool files created since Open (a Put that found
+	// no free file).
+	FreeFiles    int
+	FilesCreated int
 }
 
 // Stats returns the queue's counts.
@@ -152,6 +157,7 @@ func (q *Queue) Stats() Stats {
 	q.dsync.mu.Lock()
 	s.DirSyncs = q.dsync.count
 	q.dsync.mu.Unlock()
+	s.FreeFiles, s.FilesCreated = q.free.count()
 	return s
 }
 

@@ -85,8 +85,12 @@ type Queue struct {
 	tmpDir string
 	badDir string
 	lockF  *os.File
-	dsync  groupSync // directory fsyncs of DIR/msg
-	ssync  groupSync // fsyncs of DIR/seen
+	free   freePool // reusable files in DIR/free (pool.go)
+	// pooling: finished files go to the pool (false during recovery,
+	// whose finished files are unlinked).
+	pooling bool
+	dsync   groupSync // directory fsyncs of DIR/msg
+	ssync   groupSync // fsyncs of DIR/seen
 
 	seenMu sync.Mutex // the seen file
 	seenF  *os.File
@@ -241,6 +245,7 @@ func Open(cfg Config) (*Queue, error) {
 		msgDir:  filepath.Join(cfg.Dir, "msg"),
 		tmpDir:  filepath.Join(cfg.Dir, "tmp"),
 		badDir:  filepath.Join(cfg.Dir, "bad"),
+		free:    freePool{dir: filepath.Join(cfg.Dir, "free")},
 		entries: map[string]*entry{},
 		dedup:   map[string]*dupEntry{},
 		changed: make(chan struct{}),
@@ -260,7 +265,7 @@ func Open(cfg Config) (*Queue, error) {
 		}
 		return f.Sync()
 	}
-	for _, d := range []string{cfg.Dir, q.msgDir, q.tmpDir, q.badDir} {
+	for _, d := range []string{cfg.Dir, q.msgDir, q.tmpDir, q.badDir, q.free.dir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
@@ -278,6 +283,7 @@ func Open(cfg Config) (*Queue, error) {
 		lf.Close()
 		return nil, err
 	}
+	q.pooling = true
 	return q, nil
 }
 
@@ -333,8 +339,15 @@ func (q *Queue) recover() error {
 	}
 	now := q.cfg.Now()
 	var finished []*entry
+	type fid struct{ dev, ino uint64 }
+	inMsg := map[fid]bool{} // the inodes under DIR/msg
 	for _, f := range files {
 		p := filepath.Join(q.msgDir, f.Name())
+		if fi, err := f.Info(); err == nil {
+			if dev, ino, ok := fileID(fi); ok {
+				inMsg[fid{dev, ino}] = true
+			}
+		}
 		e, err := q.loadFile(p)
 		if err != nil {
 			q.moveAside(p, err)
@@ -370,6 +383,39 @@ func (q *Queue) recover() error {
 			return err
 		}
 		q.recovery.Finished++
+	}
+	// The free-file pool (pool.go): whatever the files hold, none is a
+	// message.
+	frees, err := os.ReadDir(q.free.dir)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	inFree := map[fid]bool{}
+	for _, f := range frees {
+		p := filepath.Join(q.free.dir, f.Name())
+		fi, err := f.Info()
+		if err != nil {
+			return fmt.Errorf("queue: %w", err)
+		}
+		// One inode under two names (a rename cut short by a power loss
+		// on a file system without a journal): the name is left alone, and
+		// never reused, lest a Put overwrite a message or two Puts one file.
+		// Unlinking it is fsck's work: the inode's link count may be wrong.
+		dev, ino, ok := fileID(fi)
+		if ok && (inMsg[fid{dev, ino}] || inFree[fid{dev, ino}]) {
+			q.log.Error("free spool file is another name of a spool file: left alone, not reused (run fsck)", "file", p)
+			continue
+		}
+		if !fi.Mode().IsRegular() || fi.Size() > maxFreeFileBytes || len(q.free.names) >= maxFreeFiles {
+			if err := os.RemoveAll(p); err != nil {
+				return fmt.Errorf("queue: removing free file %s: %w", p, err)
+			}
+			continue
+		}
+		if ok {
+			inFree[fid{dev, ino}] = true
+		}
+		q.free.add(f.Name())
 	}
 	q.log.Info("spool recovered", "dir", q.cfg.Dir, "messages", q.recovery.Messages,
 		"temps_removed", q.recovery.TempsRemoved, "bad", len(q.recovery.Bad),
@@ -688,21 +734,40 @@ func (q *Queue) writeMessage(ctx context.Context, hdr *fileHeader, body []byte) 
 	buf = append(buf, fileMagic...)
 	buf = appendRecord(buf, recHeader, hp)
 	buf = appendRecord(buf, recBody, body)
-	tmp := filepath.Join(q.tmpDir, hdr.ID)
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
 	final := filepath.Join(q.msgDir, hdr.ID)
+	// A free file (pool.go) if there is one, else a new one under DIR/tmp.
+	tmp := q.free.take()
+	var f *os.File
+	if tmp != "" {
+		f, err = os.OpenFile(tmp, os.O_WRONLY, 0)
+		if err != nil {
+			q.log.Warn("free spool file unusable", "file", tmp, "err", err)
+			os.Remove(tmp)
+			tmp = ""
+		}
+	}
+	if tmp == "" {
+		q.free.noteCreated()
+		tmp = filepath.Join(q.tmpDir, hdr.ID)
+		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	}
 	fail := func(err error) (string, error) {
 		os.Remove(tmp)
 		q.log.Error("spool write failed", "id", hdr.ID, "err", err)
 		return "", fmt.Errorf("queue: writing message: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return fail(err)
 	}
 	_, err = f.Write(buf)
+	if err == nil {
+		// A reused file: cut what the old message left beyond the new
+		// records, so that no old journal record can be read as new.
+		err = f.Truncate(int64(len(buf)))
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -754,7 +819,17 @@ func (q *Queue) finish(e *entry, why string) error {
 			return fmt.Errorf("queue: seen file: %w", err)
 		}
 	}
-	if err := os.Remove(e.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// Under fileMu: a journal append or body read in flight ends before
+	// the file can be reused; later ones find no file.
+	e.fileMu.Lock()
+	var err error
+	if q.pooling {
+		err = q.free.give(e.path)
+	} else if err = os.Remove(e.path); errors.Is(err, os.ErrNotExist) {
+		err = nil
+	}
+	e.fileMu.Unlock()
+	if err != nil {
 		q.log.Error("cannot remove finished spool file", "id", e.id, "err", err)
 		return fmt.Errorf("queue: %w", err)
 	}

@@ -12,10 +12,15 @@
 // On disk a message is one file in DIR/msg: a magic, then framed records
 // (length, CRC-32C, payload): the header, the body as received, then an
 // append-only journal of state changes, each fsynced. A file is written
-// under DIR/tmp, fsynced, renamed into DIR/msg and the directory fsynced
-// (one directory fsync shared by concurrent Puts) before Put returns.
-// Finished messages are remembered in DIR/seen for duplicate detection.
-// [Open] recovers a spool after a crash at any instant.
+// in place of a finished message's file kept in DIR/free (or, when there is
+// none, created under DIR/tmp), cut to its length, fsynced, renamed into
+// DIR/msg and the directory fsynced (one directory fsync shared by
+// concurrent Puts) before Put returns. Finished messages are remembered in
+// DIR/seen for duplicate detection, and their files renamed into DIR/free
+// for reuse (at most 512 files of at most 256 KiB; see pool.go for why).
+// [Open] recovers a spool after a crash at any instant. A spool written
+// before DIR/free existed opens unchanged (DIR/free is created); an older
+// mixerd ignores DIR/free.
 package queue
 
 import (
