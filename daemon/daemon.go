@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mixerd/admin"
 	"net"
 	"reflect"
 	"sync"
@@ -45,6 +46,8 @@ type Daemon struct {
 	p1cfgs []*p1.ServerConfig
 	smtpls []net.Listener
 	smtps  []*smtp.Server
+	// adminl is the admin interface's listener (nil without one).
+	adminl net.Listener
 
 	acks acks
 
@@ -144,7 +147,27 @@ func (d *Daemon) listen(p *policy.Policy) error {
 		d.smtps = append(d.smtps, srv)
 		d.log.Info("SMTP listener", "name", l.Name, "addr", ln.Addr().String())
 	}
+	if p.Admin != nil {
+		// Loopback only: the policy has no admin token yet.
+		if err := admin.CheckAddress(p.Admin.Address, ""); err != nil {
+			return fmt.Errorf("admin_listener: %w", err)
+		}
+		ln, err := net.Listen("tcp", p.Admin.Address)
+		if err != nil {
+			return fmt.Errorf("admin_listener: %w", err)
+		}
+		d.adminl = ln
+		d.log.Info("admin listener", "addr", ln.Addr().String())
+	}
 	return nil
+}
+
+// AdminAddr is the admin interface's bound address (nil without one).
+func (d *Daemon) AdminAddr() net.Addr {
+	if d.adminl == nil {
+		return nil
+	}
+	return d.adminl.Addr()
 }
 
 // smtpConfig is the smtp.Config of listener l.
@@ -375,6 +398,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Go(func() { d.worker(ctx, dctx, x400.PrecedenceDeferred) })
 	}
 	wg.Go(func() { d.reportsLoop(ctx) })
+	if d.adminl != nil {
+		h := admin.New(admin.Config{Queue: d.q, Logger: d.log.With("component", "admin")})
+		wg.Go(func() {
+			if err := admin.Serve(ctx, d.adminl, h, d.log.With("component", "admin")); err != nil && ctx.Err() == nil {
+				d.log.Error("admin interface stopped", "err", err)
+			}
+		})
+	}
 	d.log.Info("mixerd running", "policy", p.Summary())
 
 	<-ctx.Done()
@@ -404,6 +435,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 func (d *Daemon) closeAll(ctx context.Context) {
 	for _, ln := range d.p1ls {
 		ln.Close()
+	}
+	if d.adminl != nil {
+		d.adminl.Close()
 	}
 	for _, ln := range d.smtpls {
 		ln.Close()

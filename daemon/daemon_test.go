@@ -66,6 +66,9 @@ smtp_listener "trusted" {
 smtp_listener "public" {
   address = "127.0.0.1:0"
 }
+admin_listener {
+  address = "127.0.0.1:0"
+}
 x400_peer "PEER-MTA" {
   password = "peer-secret"
   address = %q
