@@ -176,6 +176,7 @@ func (d *Daemon) smtpConfig(p *policy.Policy, l *policy.SMTPListener) smtp.Confi
 		Hostname:         p.Gateway.SMTPHostname,
 		Trusted:          l.TrustedNetworks,
 		Accept:           d.acceptRcpt,
+		CheckRecipient:   d.checkRcpt,
 		Sink:             &smtpSink{d: d, listener: l.Name, delay: l.DelayedAckMax},
 		MTPriorityPolicy: string(p.Precedence.MTPriority),
 		MaxMessageBytes:  p.Limits.MessageSize,

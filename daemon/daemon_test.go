@@ -402,12 +402,24 @@ func TestNoRouteAndOpenRelay(t *testing.T) {
 		{Address: "carol@nowhere.invalid"}, {Address: "bob@example.net"}}}
 	res := sendSMTP(t, d.SMTPAddr("trusted").String(), env,
 		"From: alice@example.net\r\nTo: bob@example.net\r\nSubject: hi\r\nMessage-ID: <nr@example.net>\r\n\r\nhello\r\n")
-	for _, r := range res.Recipients {
-		if !r.Accepted {
-			t.Fatalf("refused: %+v", r)
-		}
+	// Over SMTP a recipient with no route is refused at RCPT (no
+	// backscatter), the others go on.
+	if r := res.Recipients[0]; r.Accepted || r.Code != 550 || r.Status != "5.4.4" {
+		t.Errorf("unrouted recipient: %+v", r)
+	}
+	if r := res.Recipients[1]; !r.Accepted {
+		t.Fatalf("refused: %+v", r)
+	}
+	// An address at the gateway's domain that names no one: 550 5.1.1.
+	res = sendSMTP(t, d.SMTPAddr("trusted").String(), &mixer.SMTPEnvelope{MailFrom: "alice@example.net",
+		Recipients: []mixer.SMTPRecipient{{Address: "Smith@gateway.test"}}}, "Subject: x\r\n\r\nx\r\n")
+	if r := res.Recipients[0]; r.Accepted || r.Code != 550 || r.Status != "5.1.1" {
+		t.Errorf("no one at the gateway's domain: %+v", r)
 	}
 	wait(t, rl.got, "the routed recipient at the relay")
+	// Over P1 (already accepted by the transfer) a recipient with no route
+	// fails permanently: its report is due.
+	transferP1(t, d.P1Addr("main").String(), ppMessageTo(t, "/C=XX/ADMD= /PRMD=Gateway/DD.RFC-822=carol(a)nowhere.invalid/"))
 	rl.mu.Lock()
 	if rs := rl.msgs[0].env.Recipients; len(rs) != 1 || rs[0].Address != "bob@example.net" {
 		t.Errorf("relay got %+v", rs)

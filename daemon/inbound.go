@@ -251,6 +251,21 @@ func (d *Daemon) acceptRcpt(rcpt string) bool {
 	return false
 }
 
+// checkRcpt refuses at RCPT time a recipient that can only fail: no route
+// at all (550 5.4.4), or an address at one of our X.400 domains that names
+// no one (550 5.1.1), rather than accepting a message whose only outcome
+// is a non-delivery report (backscatter).
+func (d *Daemon) checkRcpt(rcpt string) *smtp.Reply {
+	hop, why := d.routeSMTP(d.st.Load(), rcpt)
+	if hop != hopNone {
+		return nil
+	}
+	if strings.HasPrefix(why, "no such recipient") || strings.HasPrefix(why, "no O/R address") {
+		return &smtp.Reply{Code: 550, Status: "5.1.1", Text: why}
+	}
+	return &smtp.Reply{Code: 550, Status: "5.4.4", Text: "no route: " + why}
+}
+
 func constantTimeEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }

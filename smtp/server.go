@@ -43,6 +43,12 @@ type Config struct {
 	// serves or routes); others may only be relayed to by trusted or
 	// authenticated clients.
 	Accept func(rcpt string) bool
+	// CheckRecipient, when set, is asked about each recipient that
+	// Accept (or the client's trust) lets through: a non-nil Reply
+	// refuses that RCPT with it (e.g. 550 5.1.1 for an address at one of
+	// our domains that names no one, RFC 5321 §3.6.2, RFC 3463), instead
+	// of accepting a message that could only bounce.
+	CheckRecipient func(rcpt string) *Reply
 	// Sink takes each message.
 	Sink Sink
 	// MTPriorityPolicy is the RFC 6710 §9.2 policy name in EHLO:
@@ -376,6 +382,12 @@ func (ss *session) Rcpt(to string, _ *gosmtp.RcptOptions) error {
 	if !ss.s.cfg.Accept(addr) && !ss.trusted && ss.authUser == "" {
 		ss.f.log.Warn("relay refused", "rcpt", addr)
 		return smtpErr(554, "5.7.1", "Relaying denied")
+	}
+	if check := ss.s.cfg.CheckRecipient; check != nil {
+		if rep := check(addr); rep != nil {
+			ss.f.log.Warn("recipient refused", "rcpt", addr, "reply", rep.Error())
+			return smtpErr(rep.Code, rep.Status, rep.Text)
+		}
 	}
 	ss.env.Recipients = append(ss.env.Recipients, mixer.SMTPRecipient{
 		Address: addr, Notify: r.notify, ORcptType: r.orcptType, ORcpt: r.orcpt,
