@@ -21,7 +21,8 @@ import (
 // addresses of §4.7.1 and §4.7.2 (address.go).
 //
 // Fields emitted from a heading (§5.3.4), in this order: Message-ID,
-// From, Sender, To, Cc, Bcc, Reply-To, In-Reply-To, References,
+// From, Sender, To, Cc, Bcc, Disposition-Notification-To (RFC 8098 §2.1,
+// once, when a recipient asks for rn or nrn), Reply-To, In-Reply-To, References,
 // Supersedes, Subject, Expires, Reply-By, Importance, Sensitivity,
 // Autoforwarded, Incomplete-Copy, Content-Language, Autosubmitted,
 // Discarded-X400-IPMS-Extensions, then the fields of the rfc-822-field-
@@ -31,7 +32,9 @@ import (
 // Expires and Obsoletes (RFC 1327) for Supersedes; §5.1.7's fields that
 // shall not be mapped (Discarded-X400-IPMS-Extensions, Discarded-X400-
 // MTS-Extensions, Message-Type, X400-Content-Type, X400-Originator,
-// X400-Recipients, X400-MTS-Identifier) are dropped; every other field
+// X400-Recipients, X400-MTS-Identifier) are dropped;
+// Disposition-Notification-To asks every recipient for rn and nrn and is
+// carried too (its address is where the MDN goes); every other field
 // goes into the rfc-822-field-list heading extension exactly as it was.
 //
 // Reversibility (§1.4 point 5): a mapped field whose text the mapping does
@@ -194,6 +197,9 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 		add(r.to, v)
 		rep.Mapped(r.from, r.to)
 	}
+	if err := g.hdgNotificationRequestsOut(h, carried, add, rep); err != nil {
+		return nil, err
+	}
 	if h.ReplyRecipients != nil {
 		if len(h.ReplyRecipients) == 0 {
 			rep.Dropped("heading.reply-recipients", "RFC 2156 §5.3.4: an empty address field is discarded")
@@ -346,7 +352,7 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 	}
 	var inReplyTo, related []x400.IPMIdentifier
 	var fromDesc []x400.ORDescriptor
-	haveThis := false
+	haveThis, dnt := false, false
 	for _, f := range h {
 		name := strings.ToLower(f.Name)
 		bad := func(err error) {
@@ -552,6 +558,23 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 			hdgSetExtension(&hd, x400.IPMSExtension{Type: OIDHexAutoSubmitted, Value: hdgEncodeEnum(n)})
 			rep.Mapped(f.Name, "heading.extensions auto-submitted")
 			keep(f)
+		case "disposition-notification-to":
+			// RFC 8098 §2.1: rn and nrn for every recipient (set below,
+			// when all are known). The field itself is carried: its
+			// address, where the MDN goes, need not be the originator's
+			// (RFC 8098 §8.3 case 2), and the IPN comes back to the
+			// gateway, which sends the MDN there (see package reports).
+			list, err := ParseAddressList(f.Value)
+			if err != nil || len(list) == 0 {
+				if err == nil {
+					err = errors.New("no address")
+				}
+				bad(err)
+				continue
+			}
+			dnt = true
+			rep.Mapped(f.Name, "heading recipients' notification-requests (rn, nrn)")
+			carry(f, "the address MDNs go to (RFC 8098 §2.1)")
 		case "discarded-x400-ipms-extensions", "discarded-x400-mts-extensions", "message-type",
 			"x400-content-type", "x400-originator", "x400-recipients", "x400-mts-identifier":
 			rep.Dropped(f.Name, "RFC 2156 §5.1.7: this field shall not be mapped")
@@ -584,6 +607,9 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 		hd.RelatedIPMs = related
 	}
 
+	if dnt {
+		hdgNotificationRequestsIn(&hd)
+	}
 	if !haveThis {
 		id, err := g.hdgNewIPMIdentifier()
 		if err != nil {
@@ -774,13 +800,65 @@ func (g *Gateway) hdgDescriptorsOut(field string, ds []x400.ORDescriptor) (strin
 	return " " + FormatAddressList(list), nil
 }
 
+// hdgDNT is the RFC 8098 §2.1 field that asks for MDNs.
+const hdgDNT = "Disposition-Notification-To"
+
+// hdgNotificationRequestsOut writes the Disposition-Notification-To field
+// (RFC 8098 §2.1) once when any recipient of h asks for a receipt or a
+// non-receipt notification (X.420 §7.1.2 notification-requests rn, nrn):
+// the MDN an Internet recipient sends then reaches the gateway, which
+// makes it the IPN (RFC 8098 §8.2, RFC 2156 §5.3.5 the other way). It
+// names the IPM originator, to whom X.420 §8 sends IPNs (the
+// authorizing users are not asked). A Disposition-Notification-To
+// carried in the RFC 822 heading extension (an Internet message that
+// crossed to X.400 and comes back) is restored instead, as written.
+func (g *Gateway) hdgNotificationRequestsOut(h *x400.Heading, carried []Field, add func(name, value string), rep *Report) error {
+	asked := false
+	for _, list := range [...][]x400.RecipientSpecifier{h.PrimaryRecipients, h.CopyRecipients, h.BlindCopyRecipients} {
+		for i := range list {
+			if list[i].NotificationRequests&(x400.NotifyRN|x400.NotifyNRN) != 0 {
+				asked = true
+			}
+		}
+	}
+	if !asked || slices.ContainsFunc(carried, func(f Field) bool { return strings.EqualFold(f.Name, hdgDNT) }) {
+		return nil
+	}
+	if h.Originator == nil {
+		rep.Dropped("heading notification-requests (rn, nrn)", "no heading.originator to name in "+hdgDNT)
+		return nil
+	}
+	v, err := g.hdgDescriptorsOut("heading.originator", []x400.ORDescriptor{*h.Originator})
+	if err != nil {
+		return err
+	}
+	add(hdgDNT, v)
+	rep.Mapped("heading.originator", hdgDNT+" (recipients ask for notifications, RFC 8098 §2.1)")
+	return nil
+}
+
+// hdgNotificationRequestsIn sets rn and nrn on every recipient of hd:
+// an Internet message with Disposition-Notification-To asks each
+// recipient for an MDN (RFC 8098 §2.1), which X.400 asks with the
+// notification-requests of each recipient specifier (X.420 §7.1.2).
+// Other requests already set are kept.
+func hdgNotificationRequestsIn(hd *x400.Heading) {
+	for _, list := range [...][]x400.RecipientSpecifier{hd.PrimaryRecipients, hd.CopyRecipients, hd.BlindCopyRecipients} {
+		for i := range list {
+			list[i].NotificationRequests |= x400.NotifyRN | x400.NotifyNRN
+		}
+	}
+}
+
 // hdgReplyComment is the comment of §4.7.2 step 6.
 const hdgReplyComment = "(Reply requested)"
 
 // hdgRecipientsOut writes recipient specifiers as an address list: §4.7.2
 // step 6 appends "(Reply requested)"; the notification requests are not
-// written, as step 5 recommends, and reported dropped; recipient
-// extensions and unknown components have no RFC 822 counterpart.
+// written as comments, as step 5 recommends: rn and nrn become the
+// Disposition-Notification-To field (hdgNotificationRequestsOut), the
+// others are reported dropped; recipient extensions and unknown
+// components have no RFC 822 counterpart.
 func (g *Gateway) hdgRecipientsOut(field string, rs []x400.RecipientSpecifier, rep *Report) (string, error) {
 	list := make([]Address, 0, len(rs))
 	for i := range rs {
@@ -802,9 +880,12 @@ func (g *Gateway) hdgRecipientsOut(field string, rs []x400.RecipientSpecifier, r
 				a.Group = &gr
 			}
 		}
-		if r.NotificationRequests != 0 {
-			rep.Dropped(from+".notification-requests", "RFC 2156 §4.7.2 step 5: "+r.NotificationRequests.String()+
-				" not written (the RFC recommends against the comments; the gateway does not send receipt notifications)")
+		if nr := r.NotificationRequests &^ (x400.NotifyRN | x400.NotifyNRN); nr != 0 {
+			rep.Dropped(from+".notification-requests", "RFC 2156 §4.7.2 step 5: "+nr.String()+
+				" not written (the RFC recommends against the comments)")
+		}
+		if r.NotificationRequests&(x400.NotifyRN|x400.NotifyNRN) != 0 {
+			rep.Mapped(from+".notification-requests", "Disposition-Notification-To")
 		}
 		for _, x := range r.Extensions {
 			rep.Dropped(from+".recipient-extensions "+x.Type.String(), "recipient extension with no RFC 822 counterpart")

@@ -620,8 +620,9 @@ Bcc:`)
 	hdgCompareHeadings(t, &back, &h)
 
 	// Heading -> 822: originator and authorizing users give Sender and
-	// From; notification requests are reported, not written (§4.7.2
-	// step 5).
+	// From; notification requests are not written as comments (§4.7.2
+	// step 5): rn asks for an MDN with Disposition-Notification-To
+	// naming the originator (RFC 8098 §2.1), not the authorizing users.
 	h.AuthorizingUsers = []x400.ORDescriptor{*h.Originator}
 	h.PrimaryRecipients[1].NotificationRequests = x400.NotifyRN
 	rep = Report{}
@@ -629,11 +630,114 @@ Bcc:`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := out.Get("Sender"); !ok {
+	sender, ok := out.Get("Sender")
+	if !ok {
 		t.Errorf("no Sender:\n%s", hdgFormat(out))
 	}
-	if !hdgReported(&rep, "heading.primary-recipients[1].notification-requests", Dropped) {
+	if dnt := out.Values("Disposition-Notification-To"); len(dnt) != 1 || dnt[0] != sender {
+		t.Errorf("Disposition-Notification-To %q, want once %q", dnt, sender)
+	}
+	if !hdgReported(&rep, "heading.primary-recipients[1].notification-requests", Mapped) {
 		t.Errorf("report:\n%s", rep.String())
+	}
+}
+
+// RFC 8098 §2.1 and §8.3 against X.420 §7.1.2's notification-requests:
+// rn or nrn on any recipient -> one Disposition-Notification-To naming
+// the originator; Disposition-Notification-To -> rn and nrn for every
+// recipient, the field carried so that its address survives the trip.
+func TestHeadingDispositionNotificationTo(t *testing.T) {
+	hdgNeedAddresses(t)
+	g := hdgTestGateway(t)
+
+	// 822 -> X.400: the MDN is to go to a secretary, not the author.
+	in := hdgParseHeader(t, `Message-ID: <m7@Marketing.Widget.COM>
+From: John Smith <J.Smith@Marketing.Widget.COM>
+To: a@b.example, Bob <bob@c.example>
+Cc: carol@d.example
+Bcc: dave@e.example
+Disposition-Notification-To: Secretary <sec@Marketing.Widget.COM>`)
+	var rep Report
+	h, err := g.HeaderToHeading(in, &rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, list := range [][]x400.RecipientSpecifier{h.PrimaryRecipients, h.CopyRecipients, h.BlindCopyRecipients} {
+		for _, r := range list {
+			n++
+			if r.NotificationRequests != x400.NotifyRN|x400.NotifyNRN {
+				t.Errorf("%+v: notification-requests %v, want rn, nrn", r.Recipient, r.NotificationRequests)
+			}
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d recipients", n)
+	}
+	if !hdgReported(&rep, "Disposition-Notification-To", Mapped) || !hdgReported(&rep, "Disposition-Notification-To", Carried) {
+		t.Errorf("report:\n%s", rep.String())
+	}
+	// Back to 822: the carried field, once, as written.
+	out, err := g.HeadingToHeader(&h, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dnt := out.Values("Disposition-Notification-To"); len(dnt) != 1 || dnt[0] != " Secretary <sec@Marketing.Widget.COM>" {
+		t.Errorf("Disposition-Notification-To %q:\n%s", dnt, hdgFormat(out))
+	}
+
+	// X.400 -> 822: rn on one, nrn on another: one field, the originator.
+	h.Extensions = nil
+	for _, list := range [][]x400.RecipientSpecifier{h.PrimaryRecipients, h.CopyRecipients, h.BlindCopyRecipients} {
+		for i := range list {
+			list[i].NotificationRequests = 0
+		}
+	}
+	h.PrimaryRecipients[0].NotificationRequests = x400.NotifyRN
+	h.BlindCopyRecipients[0].NotificationRequests = x400.NotifyNRN
+	rep = Report{}
+	out, err = g.HeadingToHeader(&h, &rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, _ := out.Get("From")
+	if dnt := out.Values("Disposition-Notification-To"); len(dnt) != 1 || dnt[0] != from || !strings.Contains(from, "J.Smith@Marketing.Widget.COM") {
+		t.Errorf("Disposition-Notification-To %q, want once the From %q", dnt, from)
+	}
+	for _, f := range []string{"heading.primary-recipients[0].notification-requests", "heading.blind-copy-recipients[0].notification-requests"} {
+		if !hdgReported(&rep, f, Mapped) {
+			t.Errorf("%s not reported mapped:\n%s", f, rep.String())
+		}
+	}
+	// ... and back: every recipient asks.
+	back, err := g.HeaderToHeading(out, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.CopyRecipients[0].NotificationRequests != x400.NotifyRN|x400.NotifyNRN {
+		t.Errorf("cc: %v", back.CopyRecipients[0].NotificationRequests)
+	}
+
+	// No request, no field; no field, no request.
+	h.PrimaryRecipients[0].NotificationRequests = x400.NotifyIPMReturn
+	h.BlindCopyRecipients[0].NotificationRequests = 0
+	if out, err = g.HeadingToHeader(&h, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Get("Disposition-Notification-To"); ok {
+		t.Errorf("Disposition-Notification-To without rn or nrn:\n%s", hdgFormat(out))
+	}
+	plain := hdgParseHeader(t, "From: a@b.example\nTo: c@d.example")
+	if h, err = g.HeaderToHeading(plain, nil); err != nil || h.PrimaryRecipients[0].NotificationRequests != 0 {
+		t.Errorf("%v %v", err, h.PrimaryRecipients)
+	}
+
+	// A field that does not parse asks for nothing and is carried.
+	bad := hdgParseHeader(t, "From: a@b.example\nTo: c@d.example\nDisposition-Notification-To: <<<")
+	rep = Report{}
+	if h, err = g.HeaderToHeading(bad, &rep); err != nil || h.PrimaryRecipients[0].NotificationRequests != 0 ||
+		!hdgReported(&rep, "Disposition-Notification-To", Carried) || hdgReported(&rep, "Disposition-Notification-To", Mapped) {
+		t.Errorf("%v %v\n%s", err, h.PrimaryRecipients, rep.String())
 	}
 }
 
@@ -781,7 +885,7 @@ func TestHeadingDroppedItems(t *testing.T) {
 	g := hdgTestGateway(t)
 	r := x400.RecipientSpecifier{
 		Recipient:            x400.ORDescriptor{FormalName: idsMustOR(t, "/C=GB/ADMD= /PRMD=MOD/O=Gateway/S=Duty/")},
-		NotificationRequests: x400.NotifyRN | x400.NotifyNRN,
+		NotificationRequests: x400.NotifyRN | x400.NotifyNRN | x400.NotifyIPMReturn,
 		Extensions:           []x400.IPMSExtension{{Type: x400.OIDMMACP127NotificationRequest, Value: x400.Raw{0x03, 0x02, 0x07, 0x80}}},
 		Unknown:              []x400.Raw{{0x9f, 0x20, 0x00}},
 	}
@@ -805,6 +909,7 @@ func TestHeadingDroppedItems(t *testing.T) {
 	}
 	for _, from := range []string{"heading.authorizing-users", "heading.copy-recipients", "heading.reply-recipients",
 		"heading (unknown components)", "heading.primary-recipients[0].notification-requests",
+		"heading notification-requests (rn, nrn)",
 		"heading.primary-recipients[0].recipient-extensions " + x400.OIDMMACP127NotificationRequest.String(),
 		"heading.primary-recipients[0] (unknown components)"} {
 		if !hdgReported(&rep, from, Dropped) {
