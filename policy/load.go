@@ -5,13 +5,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/hashicorp/hcl/v2/gohcl"
 	"io"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,7 +72,7 @@ func LoadBytes(filename string, src []byte) (*Policy, error) {
 		return nil, l.sorted()
 	}
 	var raw rawFile
-	l.diags(decodeBody(f.Body, reflect.ValueOf(&raw).Elem()))
+	l.diags(gohcl.DecodeBody(f.Body, nil, &raw))
 	p := &Policy{File: filename, Dir: l.dir, peers: map[string]*Peer{}, relays: map[string]*Relay{}}
 	l.build(p, &raw, f.Body)
 	if err := l.sorted(); err != nil {

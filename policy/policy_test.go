@@ -230,7 +230,9 @@ func TestErrorPositions(t *testing.T) {
 		{"syntax", minimal + "p1_listener \"a\" {\n  address = \n}\n", "", "Invalid expression", 9, 13},
 		{"unknown block", minimal + "listener \"x\" {}\n", "listener", "Unsupported block type", 0, 0},
 		{"unknown attribute", minimal + "limits {\n  colour = 1\n}\n", "colour", "Unsupported argument", 0, 0},
-		{"wrong type", minimal + "limits {\n  line_length = \"long\"\n}\n", `"long"`, "number required", 0, 0},
+		// gohcl points inside the quotes of a string where a number is
+		// wanted.
+		{"wrong type", minimal + "limits {\n  line_length = \"long\"\n}\n", `long"`, "a number is required", 0, 0},
 		{"missing attribute", "gateway {\n  mta_name = \"GW\"\n}\n", "{", `"password" is required`, 0, 0},
 		{"missing gateway", "limits {}\n", "", "no gateway block", 1, 1},
 		{"duration", minimal + "p1_listener \"a\" {\n  address = \"127.0.0.1:1\"\n  idle_timeout = \"5 minutes\"\n}\n", `"5 minutes"`, `"5 minutes" is not a duration`, 0, 0},

@@ -3,7 +3,22 @@ package policy
 import (
 	"reflect"
 	"sort"
+	"strings"
 )
+
+// tagOf reads a field's gohcl tag: "name" or "name,kind" (attr by
+// default).
+func tagOf(f reflect.StructField) (struct{ name, kind string }, bool) {
+	s, ok := f.Tag.Lookup("hcl")
+	if !ok {
+		return struct{ name, kind string }{}, false
+	}
+	name, kind, _ := strings.Cut(s, ",")
+	if kind == "" {
+		kind = "attr"
+	}
+	return struct{ name, kind string }{name, kind}, true
+}
 
 // schemaNames lists every attribute and block name of the schema.
 func schemaNames() []string {
