@@ -1,34 +1,77 @@
 package queue
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"mixerd/x400"
 )
 
-func TestBadSpoolFiles(t *testing.T) {
-	clk := newClock()
-	dir := t.TempDir()
-	q := openQ(t, Config{Dir: dir, Now: clk.Now})
-	a := put(t, q, msg(x400.PrecedenceRoutine, "a", "r", "h", "s", "h2"), "body-a")
-	b := put(t, q, msg(x400.PrecedenceRoutine, "b", "r", "h"), "body-b")
-	deliverAll(t, q, tryNext(t, q, 0)) // a's first recipient
-	q.Close()
-
-	msgDir := filepath.Join(dir, "msg")
-	good, err := os.ReadFile(filepath.Join(msgDir, b))
+// legacyFile returns a spool file of the layout before segments (one
+// file per message, in DIR/msg) holding m with id and body and the given
+// journal events.
+func legacyFile(t *testing.T, m *Message, id string, seq uint64, body string, events ...string) []byte {
+	t.Helper()
+	m.ID = id
+	m.Arrival = newClock().Now()
+	hp, err := json.Marshal(&fileHeader{Seq: seq, Message: *m})
 	if err != nil {
 		t.Fatal(err)
+	}
+	b := appendRecord([]byte(fileMagic), recHeader, hp)
+	b = appendRecord(b, recBody, []byte(body))
+	for _, ev := range events {
+		b = appendRecord(b, recEvent, []byte(ev))
+	}
+	return b
+}
+
+// segFiles returns the paths of the segment files, oldest first.
+func segFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ns, other, err := listSegments(filepath.Join(dir, "seg"))
+	if err != nil || len(other) != 0 {
+		t.Fatalf("segments: %v %v", other, err)
+	}
+	var ps []string
+	for _, n := range ns {
+		ps = append(ps, filepath.Join(dir, "seg", segName(n)))
+	}
+	return ps
+}
+
+// A spool of the layout before segments is migrated into the log: its
+// messages keep their ids, states and bodies; its bad files are moved
+// aside and reported, a torn journal tail is cut, DIR/free is emptied.
+func TestLegacyMigration(t *testing.T) {
+	clk := newClock()
+	dir := t.TempDir()
+	msgDir := filepath.Join(dir, "msg")
+	for _, d := range []string{msgDir, filepath.Join(dir, "free"), filepath.Join(dir, "tmp")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
 	}
 	write := func(name string, data []byte) {
 		if err := os.WriteFile(filepath.Join(msgDir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
+	a := legacyFile(t, msg(x400.PrecedenceRoutine, "a", "r", "h", "s", "h2"), "a0", 10, "body-a",
+		`{"k":"result","r":[{"i":0,"d":1,"a":{"result":"accepted"}}]}`)
+	// A torn tail after a's delivered record.
+	write("a0", append(a, appendRecord(nil, recEvent, []byte(`{"k":"hold"}`))[:10]...))
+	good := legacyFile(t, msg(x400.PrecedenceFlash, "b", "r", "h"), "b0", 11, "body-b")
+	write("b0", good)
 	write("garbage", []byte("hello, this is not a spool file"))
 	write("truncated", good[:len(good)-3]) // body cut short
 	write("renamed", good)                 // name does not match its id
@@ -38,18 +81,14 @@ func TestBadSpoolFiles(t *testing.T) {
 	flipped := append([]byte(nil), good...)
 	flipped[len(fileMagic)+recHdrSize+5] ^= 0xFF // header checksum fails
 	write("flipped", flipped)
-	// A torn journal tail on a, and a half-written file in tmp.
-	f, err := os.OpenFile(filepath.Join(msgDir, a), os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "free", "f1"), good, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.Write(appendRecord(nil, recEvent, []byte(`{"k":"hold"}`))[:10])
-	f.Close()
 	if err := os.WriteFile(filepath.Join(dir, "tmp", "12345"), []byte("half"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
-	q = openQ(t, Config{Dir: dir, Now: clk.Now})
+	q := openQ(t, Config{Dir: dir, Now: clk.Now})
 	r := q.Recovery()
 	if len(r.Bad) != 5 || r.TornJournals != 1 || r.TempsRemoved != 1 || r.Messages != 2 {
 		t.Fatalf("recovery = %+v", r)
@@ -66,23 +105,144 @@ func TestBadSpoolFiles(t *testing.T) {
 			t.Errorf("%s not reported: %v", name, r.Bad)
 		}
 	}
-	// a survived its torn tail: not held, first recipient delivered; new
-	// journal records after the cut are read back.
-	l := tryNext(t, q, 0)
-	if l == nil || l.Message.ID != a || l.Hop != "h2" {
-		t.Fatalf("lease after recovery: %+v", l)
+	if ents, _ := os.ReadDir(msgDir); len(ents) != 0 {
+		t.Errorf("legacy files left after migration: %v", ents)
 	}
-	if err := q.Report(l, RecipientResult{Index: 1, Disposition: Transient, Attempt: Attempt{Result: ResultLost}}); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, "free")); !os.IsNotExist(err) {
+		t.Errorf("DIR/free left: %v", err)
+	}
+	check := func(q *Queue) {
+		t.Helper()
+		m, body, err := q.Inspect("a0")
+		if err != nil || string(body) != "body-a" || m.Held || m.Recipients[0].State != StateDelivered ||
+			m.Recipients[1].State != StatePending || len(m.Recipients[0].Attempts) != 1 {
+			t.Fatalf("a0 migrated as %+v %q %v", m, body, err)
+		}
+		if _, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "b", "r", "h"), []byte("x")); err != nil || !dup {
+			t.Fatalf("b put again: dup %v err %v", dup, err)
+		}
+	}
+	check(q)
+	q.Close()
+	q = openQ(t, Config{Dir: dir, Now: clk.Now})
+	if r := q.Recovery(); len(r.Bad) != 0 || r.TornJournals != 0 || r.Messages != 2 {
+		t.Fatalf("second recovery = %+v", r)
+	}
+	check(q)
+	l := tryNext(t, q, 0)
+	if l == nil || l.Message.ID != "b0" {
+		t.Fatalf("lease: %+v", l)
+	}
+	if body, _, err := q.Body(l); err != nil || string(body) != "body-b" {
+		t.Fatalf("Body = %q %v", body, err)
+	}
+}
+
+// A crash during migration leaves a legacy file and its copy in the log:
+// the copy wins, the file is removed, the message is queued once.
+func TestLegacyMigrationCrash(t *testing.T) {
+	dir := t.TempDir()
+	msgDir := filepath.Join(dir, "msg")
+	if err := os.MkdirAll(msgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	a := legacyFile(t, msg(x400.PrecedenceRoutine, "a", "r", "h"), "a0", 10, "body-a")
+	if err := os.WriteFile(filepath.Join(msgDir, "a0"), a, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q := openQ(t, Config{Dir: dir})
+	if err := q.Hold("a0"); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	// As if a crash came before the file's removal.
+	if err := os.MkdirAll(msgDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(msgDir, "a0"), a, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q = openQ(t, Config{Dir: dir})
+	if r := q.Recovery(); r.Messages != 1 || len(r.Bad) != 0 {
+		t.Fatalf("recovery = %+v", r)
+	}
+	if m, err := q.Get("a0"); err != nil || !m.Held {
+		t.Fatalf("a0 = %+v %v (the copy's hold lost)", m, err)
+	}
+	if ents, _ := os.ReadDir(msgDir); len(ents) != 0 {
+		t.Fatalf("legacy file left: %v", ents)
+	}
+}
+
+// A torn tail of the last segment is cut and records written after the
+// cut are read back; a damaged record in an earlier segment moves that
+// segment aside (reported), the others are recovered.
+func TestSegmentDamage(t *testing.T) {
+	clk := newClock()
+	dir := t.TempDir()
+	q := openQ(t, Config{Dir: dir, Now: clk.Now})
+	a := put(t, q, msg(x400.PrecedenceRoutine, "a", "r", "h", "s", "h2"), "body-a")
+	deliverAll(t, q, tryNext(t, q, 0))    // a's first recipient
+	clk.Advance(segmentAge + time.Minute) // the next record starts a segment
+	b := put(t, q, msg(x400.PrecedenceRoutine, "b", "r", "h", "s", "h2"), "body-b")
+	q.Close()
+	segs := segFiles(t, dir)
+	if len(segs) != 2 {
+		t.Fatalf("segments: %v", segs)
+	}
+	f, err := os.OpenFile(segs[1], os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write(eventRecord(recSegEvent, b, []byte(`{"k":"hold"}`))[:12])
+	f.Close()
+
+	q = openQ(t, Config{Dir: dir, Now: clk.Now})
+	if r := q.Recovery(); r.TornJournals != 1 || len(r.Bad) != 0 || r.Messages+r.Finished != 2 {
+		t.Fatalf("recovery = %+v", r)
+	}
+	if tails, _ := filepath.Glob(filepath.Join(dir, "bad", filepath.Base(segs[1])+".tail-*")); len(tails) != 1 {
+		t.Fatalf("cut tail not kept in DIR/bad: %v", tails)
+	}
+	if err := q.Hold(b); err != nil {
 		t.Fatal(err)
 	}
 	q.Close()
 	q = openQ(t, Config{Dir: dir, Now: clk.Now})
-	m, err := q.Get(a)
-	if err != nil || m.Recipients[0].State != StateDelivered || m.Recipients[1].State != StateTransient {
-		t.Fatalf("a after second reopen: %+v %v", m, err)
-	}
-	if r := q.Recovery(); len(r.Bad) != 0 || r.TornJournals != 0 {
+	if r := q.Recovery(); r.TornJournals != 0 || len(r.Bad) != 0 {
 		t.Fatalf("second recovery = %+v", r)
+	}
+	if m, err := q.Get(b); err != nil || !m.Held {
+		t.Fatalf("b after the cut: %+v %v", m, err)
+	}
+	q.Close()
+
+	// Damage a's message record in the first segment.
+	segs = segFiles(t, dir)
+	if len(segs) != 2 {
+		t.Fatalf("segments: %v", segs)
+	}
+	raw, err := os.ReadFile(segs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(segMagic)+recHdrSize+3] ^= 0xFF
+	if err := os.WriteFile(segs[0], raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	q = openQ(t, Config{Dir: dir, Now: clk.Now})
+	r := q.Recovery()
+	if len(r.Bad) != 1 || !strings.HasPrefix(r.Bad[0], filepath.Base(segs[0])+": ") {
+		t.Fatalf("recovery = %+v", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad", filepath.Base(segs[0]))); err != nil {
+		t.Fatalf("segment not moved aside: %v", err)
+	}
+	if _, err := q.Get(a); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a from a bad segment: %v", err)
+	}
+	if m, err := q.Get(b); err != nil || !m.Held {
+		t.Fatalf("b: %+v %v", m, err)
 	}
 }
 
@@ -112,20 +272,21 @@ func FuzzParseFile(f *testing.F) {
 	})
 }
 
-// A crash after a finished message's seen record and before its file's
-// removal: Open finishes it, it is not attempted again.
+// A crash after a finished message's seen record and before its
+// finished record reached the log: Open finishes it, it is not attempted
+// again, and it is marked finished for the next Open.
 func TestRecoverFinishedNotRemoved(t *testing.T) {
 	dir := t.TempDir()
 	q := openQ(t, Config{Dir: dir})
 	id := put(t, q, msg(x400.PrecedenceRoutine, "fin", "r", "h"), "b")
-	path := filepath.Join(dir, "msg", id)
-	saved, err := os.ReadFile(path)
+	segs := segFiles(t, dir)
+	saved, err := os.ReadFile(segs[len(segs)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
 	deliverAll(t, q, tryNext(t, q, 0))
 	q.Close()
-	if err := os.WriteFile(path, saved, 0o600); err != nil {
+	if err := os.WriteFile(segs[len(segs)-1], saved, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	q = openQ(t, Config{Dir: dir})
@@ -135,7 +296,151 @@ func TestRecoverFinishedNotRemoved(t *testing.T) {
 	if l := tryNext(t, q, 0); l != nil {
 		t.Fatalf("finished message leased again: %+v", l)
 	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Fatalf("file not removed: %v", err)
+	if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("finished message queued: %v", err)
+	}
+	q.Close()
+	q = openQ(t, Config{Dir: dir})
+	if r := q.Recovery(); r.Finished != 0 || r.Messages != 0 {
+		t.Fatalf("second recovery = %+v", r)
+	}
+}
+
+// A long-lived message does not pin the log: when the segments hold more
+// than twice the live bytes, its records are copied forward and the old
+// segments removed; its state survives the copy and a reopen.
+func TestCompaction(t *testing.T) {
+	clk := newClock()
+	dir := t.TempDir()
+	q := openQ(t, Config{Dir: dir, Now: clk.Now})
+	q.st.segMax = 4096
+	p := put(t, q, msg(x400.PrecedenceFlash, "pinned", "r", "h", "s", "h2"), "body-p")
+	deliverAll(t, q, tryNext(t, q, 0)) // p's first recipient, a journal record
+	if err := q.Hold(p); err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("x", 1500)
+	for i := range 200 {
+		put(t, q, msg(x400.PrecedenceRoutine, "m"+strconv.Itoa(i), "r", "h"), body)
+		deliverAll(t, q, tryNext(t, q, 0))
+	}
+	s := q.Stats()
+	if s.Messages != 1 || s.Segments > 6 || s.FilesCreated < 50 {
+		t.Fatalf("stats after 200 put/finish with a pinned message: %+v", s)
+	}
+	check := func(q *Queue) {
+		t.Helper()
+		m, b, err := q.Inspect(p)
+		if err != nil || string(b) != "body-p" || !m.Held || m.Recipients[0].State != StateDelivered ||
+			len(m.Recipients[0].Attempts) != 1 || m.Recipients[1].State != StatePending {
+			t.Fatalf("pinned message after compaction: %+v %q %v", m, b, err)
+		}
+	}
+	check(q)
+	q.Close()
+	q = openQ(t, Config{Dir: dir, Now: clk.Now})
+	if r := q.Recovery(); r.Messages != 1 || r.Finished != 0 || len(r.Bad) != 0 {
+		t.Fatalf("recovery = %+v", r)
+	}
+	check(q)
+	if err := q.Release(p); err != nil {
+		t.Fatal(err)
+	}
+	l := tryNext(t, q, 0)
+	if l == nil || l.Message.ID != p || l.Hop != "h2" {
+		t.Fatalf("lease of the pinned message: %+v", l)
+	}
+	if b, _, err := q.Body(l); err != nil || string(b) != "body-p" {
+		t.Fatalf("Body = %q %v", b, err)
+	}
+}
+
+// A finish's 'F' record is its commit: a crash that loses the unsynced
+// DIR/seen record loses no duplicate detection, and Open writes it back.
+func TestFinishedRecordRestoresSeen(t *testing.T) {
+	dir := t.TempDir()
+	q := openQ(t, Config{Dir: dir})
+	other := put(t, q, msg(x400.PrecedenceRoutine, "other", "r", "h"), "o") // keeps the segment
+	id := put(t, q, msg(x400.PrecedenceRoutine, "fin", "r", "h"), "b")
+	for {
+		l := tryNext(t, q, 0)
+		if l.Message.ID == id {
+			deliverAll(t, q, l)
+			break
+		}
+		q.Abandon(l)
+		if err := q.Hold(other); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	if err := os.WriteFile(filepath.Join(dir, "seen"), []byte(fileMagic), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		q = openQ(t, Config{Dir: dir})
+		if r := q.Recovery(); r.Finished != 0 || r.Messages != 1 {
+			t.Fatalf("recovery = %+v", r)
+		}
+		if got, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "fin", "r", "h"), []byte("x")); err != nil || !dup || got != id {
+			t.Fatalf("finished message put again: %s %v %v", got, dup, err)
+		}
+		q.Close()
+		b, err := os.ReadFile(filepath.Join(dir, "seen"))
+		if err != nil || !strings.Contains(string(b), "mts:fin") {
+			t.Fatalf("seen file not restored: %q %v", b, err)
+		}
+	}
+}
+
+// FuzzScanSegment: whatever a segment holds, Open recovers (cutting,
+// moving aside) without a panic, and a message it recovers can be read.
+func FuzzScanSegment(f *testing.F) {
+	hp := []byte(`{"seq":1,"id":"1","kind":"p1","arrival":"2026-11-23T12:00:00Z","rcpts":[{"addr":"a","hop":"h"}]}`)
+	b := append([]byte(segMagic), messageRecord(hp, []byte("body"))...)
+	f.Add(b)
+	b = append(b, eventRecord(recSegEvent, "1", []byte(`{"k":"hold"}`))...)
+	f.Add(b)
+	f.Add(append(b, eventRecord(recFinished, "1", []byte(`[{"key":"mts:x","id":"1","t":"2026-11-23T12:00:00Z"}]`))...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		if err := os.MkdirAll(filepath.Join(dir, "seg"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "seg", segName(1)), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		q, err := Open(Config{Dir: dir, Now: newClock().Now, Logger: quietLogger()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer q.Close()
+		for _, m := range q.List(Filter{}) {
+			if _, _, err := q.Inspect(m.ID); err != nil {
+				t.Fatalf("recovered %s unreadable: %v", m.ID, err)
+			}
+		}
+	})
+}
+
+// A Put whose fdatasync fails is refused, and its record, which may yet
+// have reached the disk, is not queued by the next Open.
+func TestPutSyncFails(t *testing.T) {
+	dir := t.TempDir()
+	q := openQ(t, Config{Dir: dir})
+	q.st.gs.sync = func() error { return syscall.EIO }
+	if _, _, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "a", "r", "h"), []byte("a")); !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Put with a failing fdatasync: %v", err)
+	}
+	if s := q.Stats(); s.Messages != 0 {
+		t.Fatalf("stats: %+v", s)
+	}
+	q.Close()
+	q = openQ(t, Config{Dir: dir})
+	if r := q.Recovery(); r.Messages != 0 {
+		t.Fatalf("recovery = %+v", r)
+	}
+	if _, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "a", "r", "h"), []byte("a")); err != nil || dup {
+		t.Fatalf("Put again: dup %v err %v", dup, err)
 	}
 }

@@ -11,9 +11,9 @@ import (
 	"mixerd/x400"
 )
 
-// BenchmarkPut measures durable Puts (file fsync, rename, directory fsync)
+// BenchmarkPut measures durable Puts (a record appended to the current segment, one shared fdatasync)
 // of 5 KB messages with 1 and 32 concurrent writers; with 32 the
-// directory fsync is shared (group commit). Reports Puts/s.
+// fdatasync is shared (group commit). Reports Puts/s.
 func BenchmarkPut(b *testing.B) {
 	body := make([]byte, 5000)
 	for _, writers := range []int{1, 32} {
@@ -67,20 +67,18 @@ func BenchmarkNextReport(b *testing.B) {
 
 // BenchmarkPutFinish measures the steady state of a gateway: each of 4
 // writers puts a 5 KB message, then leases one and reports it delivered
-// (its file finished). With pool=on a finished file is reused by the next
-// Put (pool.go); pool=off unlinks it and creates a new one, as before,
-// for comparison. Reports Puts/s and files created per Put.
+// (its records released; segment.go). Reports Puts/s and segment files
+// created per Put.
 func BenchmarkPutFinish(b *testing.B) {
 	body := make([]byte, 5000)
-	for _, pool := range []bool{true, false} {
-		b.Run(fmt.Sprintf("pool=%v", map[bool]string{true: "on", false: "off"}[pool]), func(b *testing.B) {
+	for _, writers := range []int{4} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
 			q := openQ(b, Config{MaxMessages: 1 << 30})
-			q.pooling = pool
 			var n atomic.Int64
 			b.SetBytes(int64(len(body)))
 			b.ResetTimer()
 			var wg sync.WaitGroup
-			for w := 0; w < 4; w++ {
+			for w := 0; w < writers; w++ {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()

@@ -3,6 +3,7 @@ package queue
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -27,8 +28,9 @@ var crashLanes = map[x400.Precedence]LaneConfig{
 
 // TestCrashHelper is the process killed by TestCrashRecovery: it puts
 // messages and works the queue in a loop, printing each acknowledged step
-// ("P n id created" after Put returned, with the files created so far, "L id i.." after a lease, "D id i" after a
-// delivery was reported) until it is killed.
+// ("P n id created" after Put returned, with the segment files created so
+// far, "L id i.." after a lease, "D id i" after a delivery was reported)
+// until it is killed.
 func TestCrashHelper(t *testing.T) {
 	dir := os.Getenv(crashEnv)
 	if dir == "" {
@@ -40,6 +42,9 @@ func TestCrashHelper(t *testing.T) {
 		fmt.Println("X open", err)
 		os.Exit(2)
 	}
+	// Small segments: the kills land across rotations, removals and
+	// compactions (segment.go) too.
+	q.st.segMax = 32 << 10
 	var outMu sync.Mutex
 	say := func(format string, a ...any) {
 		outMu.Lock()
@@ -47,6 +52,16 @@ func TestCrashHelper(t *testing.T) {
 		outMu.Unlock()
 	}
 	ctx := context.Background()
+	// At most 64 messages in work at once, so that segments empty and are
+	// removed; every 50th message is held, pinning its segment until
+	// compaction copies it forward.
+	tokens := make(chan struct{}, 64)
+	release := func() {
+		select {
+		case <-tokens:
+		default:
+		}
+	}
 	for w := 0; w < 4; w++ {
 		go func() {
 			acked := map[int]string{}
@@ -57,13 +72,23 @@ func TestCrashHelper(t *testing.T) {
 				}
 				m := msg(prec, "m"+strconv.Itoa(i), "a@x", "hA", "b@y", "hB", "c@x", "hA")
 				body := strings.Repeat(fmt.Sprintf("body-%d ", i), 1+rand.IntN(300))
+				tokens <- struct{}{}
 				id, dup, err := q.Put(ctx, m, []byte(body))
 				if err != nil || dup {
 					say("X put %d %v %v", i, dup, err)
 					continue
 				}
+				if i%50 == 0 {
+					if err := q.Hold(id); err == nil {
+						say("H %s", id)
+					}
+					release()
+				}
 				acked[i] = id
-				say("P %d %s %d", i, id, q.Stats().FilesCreated)
+				q.st.mu.Lock()
+				copied := q.st.copied
+				q.st.mu.Unlock()
+				say("P %d %s %d %d", i, id, q.Stats().FilesCreated, copied)
 				if j := i - 40; i%5 == 0 && acked[j] != "" {
 					id2, dup, err := q.Put(ctx, msg(prec, "m"+strconv.Itoa(j), "a@x", "hA"), []byte("again"))
 					if err != nil || !dup || id2 != acked[j] {
@@ -98,6 +123,9 @@ func TestCrashHelper(t *testing.T) {
 					for _, i := range l.Recipients {
 						say("D %s %d", l.Message.ID, i)
 					}
+					if _, err := q.Get(l.Message.ID); errors.Is(err, ErrNotFound) {
+						release()
+					}
 				case r < 9:
 					var rs []RecipientResult
 					for _, i := range l.Recipients {
@@ -126,6 +154,7 @@ func TestCrashRecovery(t *testing.T) {
 	dir := t.TempDir()
 	acked := map[int]string{} // n -> id
 	delivered := map[string]bool{}
+	held := map[string]bool{}
 	created := 0 // files created by the helpers (the last count of each)
 	rounds := 4
 	for round := 0; round < rounds; round++ {
@@ -149,7 +178,7 @@ func TestCrashRecovery(t *testing.T) {
 		}()
 		killAt := 200 + rand.IntN(1500)
 		deadline := time.After(30 * time.Second)
-		n, killed, roundCreated := 0, false, 0
+		n, killed, roundCreated, roundCopied := 0, false, 0, 0
 		for line := range func(yield func(string) bool) {
 			for {
 				select {
@@ -177,6 +206,9 @@ func TestCrashRecovery(t *testing.T) {
 				if c, _ := strconv.Atoi(f[3]); c > roundCreated {
 					roundCreated = c
 				}
+				if c, _ := strconv.Atoi(f[4]); c > roundCopied {
+					roundCopied = c
+				}
 			case "L":
 				for _, s := range f[2:] {
 					if delivered[f[1]+"/"+s] {
@@ -185,13 +217,15 @@ func TestCrashRecovery(t *testing.T) {
 				}
 			case "D":
 				delivered[f[1]+"/"+f[2]] = true
+			case "H":
+				held[f[1]] = true
 			case "X":
 				t.Errorf("round %d: helper: %s", round, line)
 			}
 		}
 		cmd.Wait()
 		created += roundCreated
-		t.Logf("round %d: killed after %d lines, %d files created", round, n, roundCreated)
+		t.Logf("round %d: killed after %d lines, %d segments created, %d messages copied forward", round, n, roundCreated, roundCopied)
 	}
 
 	q := openQ(t, Config{Dir: dir, Lanes: crashLanes})
@@ -202,6 +236,9 @@ func TestCrashRecovery(t *testing.T) {
 	byMTS := map[string][]Message{}
 	for _, m := range q.List(Filter{}) {
 		byMTS[m.MTSID] = append(byMTS[m.MTSID], m)
+		if held[m.ID] && !m.Held {
+			t.Errorf("%s: held, recovered not held", m.ID)
+		}
 		for i, r := range m.Recipients {
 			if r.State == StateInTransfer {
 				t.Errorf("%s/%d in transfer after recovery", m.ID, i)
@@ -230,9 +267,12 @@ func TestCrashRecovery(t *testing.T) {
 	if ents, _ := os.ReadDir(filepath.Join(dir, "tmp")); len(ents) != 0 {
 		t.Errorf("temps left after recovery: %d", len(ents))
 	}
-	// Puts reused finished files (pool.go), across the kills too: fewer
-	// files were created than messages acknowledged.
-	if created >= len(acked) {
-		t.Errorf("%d files created for %d messages acknowledged: no reuse exercised", created, len(acked))
+	// Many messages share a segment (segment.go), and segments were
+	// rotated: more than one file, far fewer than messages.
+	if created >= len(acked)/4 || created < 2 {
+		t.Errorf("%d segment files created for %d messages acknowledged", created, len(acked))
+	}
+	if s := q.Stats(); s.Segments > 2*created+2 {
+		t.Errorf("%d segments in the spool, %d created: old segments not removed", s.Segments, created)
 	}
 }

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"sync"
 	"time"
 )
 
-// The spool file format: magic, then records. A record is a 4-byte
+// The spool file format of the layout before segments (read by Open to
+// migrate it; segment.go for the segments, which frame records the same
+// way): magic, then records. A record is a 4-byte
 // big-endian payload length, a 4-byte CRC-32C of the payload, and the
 // payload, whose first byte is its type.
 const (
@@ -184,11 +185,15 @@ func syncDir(path string) error {
 	return err
 }
 
-// groupSync shares one directory fsync among concurrent callers: a caller
-// joins the pending batch; the first caller with no fsync running leads,
-// fsyncing for every batch that forms while it works.
+// groupSync shares one fsync among concurrent callers (group commit): a
+// caller joins the pending batch; when no fsync is running, one caller of
+// the pending batch leads it, fsyncing once for the whole batch. A leader
+// fsyncs only its own batch and hands over, so that under a steady load
+// no caller waits for more than the fsync running when it came and its
+// own.
 type groupSync struct {
 	mu      sync.Mutex
+	cond    *sync.Cond // on mu: a batch finished
 	pending *syncBatch
 	running bool
 	sync    func() error
@@ -196,56 +201,37 @@ type groupSync struct {
 }
 
 type syncBatch struct {
-	done chan struct{}
-	err  error
+	finished bool
+	err      error
 }
 
 // Sync returns when an fsync that started after the call has finished.
 func (g *groupSync) Sync() error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cond == nil {
+		g.cond = sync.NewCond(&g.mu)
+	}
 	if g.pending == nil {
-		g.pending = &syncBatch{done: make(chan struct{})}
+		g.pending = &syncBatch{}
 	}
 	b := g.pending
-	if g.running {
-		g.mu.Unlock()
-		<-b.done
+	for g.running && !b.finished {
+		g.cond.Wait()
+	}
+	if b.finished {
 		return b.err
 	}
+	// No fsync is running and b has not started: b is still the pending
+	// batch (a leader takes the pending batch when it starts).
 	g.running = true
-	for g.pending != nil {
-		cur := g.pending
-		g.pending = nil
-		g.mu.Unlock()
-		cur.err = g.sync()
-		close(cur.done)
-		g.mu.Lock()
-		g.count++
-	}
-	g.running = false
+	g.pending = nil
 	g.mu.Unlock()
-	return b.err
-}
-
-// appendSync appends data to a file and fsyncs it.
-func appendSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
-	if err != nil {
-		return err
-	}
-	end, err := f.Seek(0, io.SeekEnd)
-	if err == nil {
-		_, err = f.Write(data)
-		if err == nil {
-			err = f.Sync()
-		}
-		if err != nil {
-			// Cut a partial record so that later appends stay readable.
-			_ = f.Truncate(end)
-		}
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err := g.sync()
+	g.mu.Lock()
+	b.err, b.finished = err, true
+	g.count++
+	g.running = false
+	g.cond.Broadcast()
 	return err
 }

@@ -2,9 +2,9 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"mixerd/x400"
@@ -485,20 +485,39 @@ func (q *Queue) Body(l *Lease) (body, envelope []byte, err error) {
 
 func (q *Queue) readBody(e *entry) ([]byte, []byte, error) {
 	e.fileMu.Lock()
-	b, err := readFileBounded(e.path, int64(q.cfg.MaxMessageBytes)+64<<20)
+	ended, l := e.ended, e.mloc
+	var typ byte
+	var p []byte
+	var err error
+	if !ended {
+		typ, p, err = q.st.read(l)
+	}
 	e.fileMu.Unlock()
-	if errors.Is(err, os.ErrNotExist) {
+	if ended || errors.Is(err, ErrNotFound) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, nil, err
+		q.log.Error("spool record unreadable", "id", e.id, "err", err)
+		return nil, nil, fmt.Errorf("queue: %s: %w", e.id, err)
 	}
-	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
+	var hp, body []byte
+	if typ != recMessage {
+		err = fmt.Errorf("record type %q, not a message", typ)
+	} else {
+		hp, body, err = splitMessage(p)
+	}
+	// Only the envelope of the header: the rest is in memory.
+	var h struct {
+		Envelope []byte `json:"env,omitempty"`
+	}
+	if err == nil {
+		err = json.Unmarshal(hp, &h)
+	}
 	if err != nil {
-		q.log.Error("spool file damaged", "id", e.id, "err", err)
+		q.log.Error("spool record damaged", "id", e.id, "err", err)
 		return nil, nil, fmt.Errorf("queue: %s: %v", e.id, err)
 	}
-	return b[pf.bodyOff : pf.bodyOff+pf.bodyLen], pf.hdr.Envelope, nil
+	return body, h.Envelope, nil
 }
 
 // get returns a live entry. q.mu held.

@@ -1,9 +1,8 @@
 package queue
 
 import (
+	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"sort"
 	"time"
 
@@ -111,25 +110,43 @@ func (q *Queue) Inspect(id string) (Message, []byte, error) {
 		return Message{}, nil, err
 	}
 	e.fileMu.Lock()
-	b, err := readFileBounded(e.path, int64(q.cfg.MaxMessageBytes)+64<<20)
-	e.fileMu.Unlock()
-	if err != nil {
-		return Message{}, nil, err
+	defer e.fileMu.Unlock()
+	if e.ended {
+		return Message{}, nil, ErrNotFound
 	}
-	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
+	typ, p, err := q.st.read(e.mloc)
+	if err != nil {
+		return Message{}, nil, fmt.Errorf("queue: %s: %w", id, err)
+	}
+	hdr, body, err := parseMessage(typ, p)
 	if err != nil {
 		return Message{}, nil, fmt.Errorf("queue: %s: %v", id, err)
 	}
-	m.Envelope = pf.hdr.Envelope
+	m.Envelope = hdr.Envelope
 	full := make([][]Attempt, len(m.Recipients))
 	scratch := &entry{rcpts: make([]rcpt, len(m.Recipients))}
-	for _, ev := range pf.events {
+	for _, l := range e.evs {
+		typ, p, err := q.st.read(l)
+		if err == nil && typ != recSegEvent {
+			err = fmt.Errorf("record type %q", typ)
+		}
+		var ep []byte
+		if err == nil {
+			_, ep, err = splitEvent(p)
+		}
+		var ev event
+		if err == nil {
+			err = json.Unmarshal(ep, &ev)
+		}
+		if err != nil {
+			return Message{}, nil, fmt.Errorf("queue: %s: journal: %v", id, err)
+		}
 		scratch.apply(&ev, full)
 	}
 	for i := range m.Recipients {
 		m.Recipients[i].Attempts = full[i]
 	}
-	return m, b[pf.bodyOff : pf.bodyOff+pf.bodyLen], nil
+	return m, body, nil
 }
 
 // Stats is the queue's size.
@@ -138,12 +155,17 @@ type Stats struct {
 	Bytes    int64
 	Leases   int
 	ByLane   [numLanes]int
-	DirSyncs int // directory fsyncs done (group commit)
-	// FreeFiles is the finished files kept in DIR/free for reuse;
-	// FilesCreated the spool files created since Open (a Put that found
-	// no free file).
+	// DirSyncs is the segment fdatasyncs done since Open, each shared
+	// by the concurrent Puts and journal appends of its batch (group
+	// commit).
+	DirSyncs int
+	// FreeFiles is always 0 (the free-file pool of the layout before
+	// segments is gone); FilesCreated is the segment files created since
+	// Open.
 	FreeFiles    int
 	FilesCreated int
+	// Segments is the segment files in the spool now.
+	Segments int
 }
 
 // Stats returns the queue's counts.
@@ -154,10 +176,7 @@ func (q *Queue) Stats() Stats {
 		s.ByLane[e.lane]++
 	}
 	q.mu.Unlock()
-	q.dsync.mu.Lock()
-	s.DirSyncs = q.dsync.count
-	q.dsync.mu.Unlock()
-	s.FreeFiles, s.FilesCreated = q.free.count()
+	s.DirSyncs, s.FilesCreated, s.Segments = q.st.stats()
 	return s
 }
 
@@ -169,21 +188,4 @@ func sortFailures(fs []Failure, entries map[string]*entry) {
 		}
 		return fs[i].Recipient < fs[j].Recipient
 	})
-}
-
-// readFileBounded reads a file of at most max bytes.
-func readFileBounded(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("queue: %s is larger than %d bytes", path, max)
-	}
-	return b, nil
 }

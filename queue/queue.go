@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,13 +85,11 @@ type Queue struct {
 	msgDir string
 	tmpDir string
 	badDir string
+	segDir string
 	lockF  *os.File
-	free   freePool // reusable files in DIR/free (pool.go)
-	// pooling: finished files go to the pool (false during recovery,
-	// whose finished files are unlinked).
-	pooling bool
-	dsync   groupSync // directory fsyncs of DIR/msg
-	ssync   groupSync // fsyncs of DIR/seen
+	st     *store     // the segment log (segment.go)
+	ssync  groupSync  // fsyncs of DIR/seen
+	compMu sync.Mutex // one compaction at a time
 
 	seenMu sync.Mutex // the seen file
 	seenF  *os.File
@@ -110,8 +109,10 @@ type Queue struct {
 	reports  chan struct{}
 	recovery Recovery
 	seenIDs  map[string]bool // during Open: ids recorded finished
-	done     []doneRec       // finished identifiers, oldest first (from doneHead)
-	doneHead int
+	// finishedSeen: during Open, the seen records of the log's 'F' records
+	finishedSeen []seenRecord
+	done         []doneRec // finished identifiers, oldest first (from doneHead)
+	doneHead     int
 }
 
 // doneRec is a finished identifier in arrival order, for forgetting.
@@ -170,9 +171,11 @@ type entry struct {
 	hidx    int // index in the heap it is in, -1 if none
 	where   int // 0 none, 1 ready, 2 waiting
 	wake    time.Time
-	fileMu  sync.Mutex // serialises journal appends
-	path    string
-	hdr     *Message // kept small: recipients' addresses only via rcpts
+	fileMu  sync.Mutex // serialises journal appends, reads and copies
+	mloc    loc        // the 'M' record (segment.go); under fileMu
+	evs     []loc      // the journal records, in order; under fileMu
+	ended   bool       // finished: its records are released; under fileMu
+	hdr     *Message   // kept small: recipients' addresses only via rcpts
 }
 
 type rcpt struct {
@@ -187,16 +190,18 @@ type rcpt struct {
 // Recovery reports what Open found.
 type Recovery struct {
 	Messages     int      // messages recovered
-	TempsRemoved int      // half-written files removed
-	Bad          []string // files moved to DIR/bad, with the reason
-	TornJournals int      // journals whose torn tail was cut
+	TempsRemoved int      // half-written files (and segments) removed
+	Bad          []string // files and segments moved to DIR/bad, with the reason
+	TornJournals int      // torn tails cut (of the last segment, or of an old-layout file)
 	Finished     int      // finished messages removed at start-up
 }
 
 // Open opens (creating if needed) the spool in cfg.Dir and recovers it:
-// half-written files are removed, bad files moved aside to DIR/bad, torn
-// journal tails cut, finished messages removed, and the lanes rebuilt.
-// Recipients that were in transfer at a crash are pending again.
+// the segments are replayed oldest first (segment.go), a torn tail of the
+// last one cut (the cut bytes kept in DIR/bad), a damaged earlier segment
+// moved aside to DIR/bad, a spool of the layout before segments migrated,
+// finished messages removed, and the lanes rebuilt. Recipients that were
+// in transfer at a crash are pending again.
 func Open(cfg Config) (*Queue, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: no spool directory", ErrInvalid)
@@ -245,7 +250,7 @@ func Open(cfg Config) (*Queue, error) {
 		msgDir:  filepath.Join(cfg.Dir, "msg"),
 		tmpDir:  filepath.Join(cfg.Dir, "tmp"),
 		badDir:  filepath.Join(cfg.Dir, "bad"),
-		free:    freePool{dir: filepath.Join(cfg.Dir, "free")},
+		segDir:  filepath.Join(cfg.Dir, "seg"),
 		entries: map[string]*entry{},
 		dedup:   map[string]*dupEntry{},
 		changed: make(chan struct{}),
@@ -255,7 +260,11 @@ func Open(cfg Config) (*Queue, error) {
 		q.ready[i].byWake = false
 		q.waiting[i].byWake = true
 	}
-	q.dsync.sync = func() error { return syncDir(q.msgDir) }
+	q.st = &store{dir: q.segDir, log: q.log, now: cfg.Now, segs: map[uint64]*segment{}, segMax: segmentBytes}
+	q.st.gs.sync = q.st.syncCur
+	// Before a segment goes, the seen records of its 'F' records must be
+	// durable in DIR/seen.
+	q.st.beforeTrim = q.ssync.Sync
 	q.ssync.sync = func() error {
 		q.seenMu.Lock()
 		f := q.seenF
@@ -265,7 +274,7 @@ func Open(cfg Config) (*Queue, error) {
 		}
 		return f.Sync()
 	}
-	for _, d := range []string{cfg.Dir, q.msgDir, q.tmpDir, q.badDir, q.free.dir} {
+	for _, d := range []string{cfg.Dir, q.tmpDir, q.badDir, q.segDir} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("queue: %w", err)
 		}
@@ -280,10 +289,15 @@ func Open(cfg Config) (*Queue, error) {
 	}
 	q.lockF = lf
 	if err := q.recover(); err != nil {
+		q.st.close()
+		q.seenMu.Lock()
+		if q.seenF != nil {
+			q.seenF.Close()
+		}
+		q.seenMu.Unlock()
 		lf.Close()
 		return nil, err
 	}
-	q.pooling = true
 	return q, nil
 }
 
@@ -313,6 +327,7 @@ func (q *Queue) Close() error {
 		q.seenF = nil
 	}
 	q.seenMu.Unlock()
+	q.st.close()
 	return q.lockF.Close()
 }
 
@@ -333,32 +348,47 @@ func (q *Queue) recover() error {
 	if err := q.loadSeen(); err != nil {
 		return err
 	}
-	files, err := os.ReadDir(q.msgDir)
+	now := q.cfg.Now()
+	live := map[string]*entry{}
+	// The segment log, oldest first (segment.go).
+	ns, other, err := listSegments(q.segDir)
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
-	now := q.cfg.Now()
+	for _, name := range other {
+		q.moveAside(filepath.Join(q.segDir, name), errors.New("not a spool segment"))
+	}
+	for i, n := range ns {
+		if err := q.scanSegment(n, i == len(ns)-1, live); err != nil {
+			return err
+		}
+	}
+	// Spool files of the layout before segments (one file per message in
+	// DIR/msg): copied into the log, then removed. A crash between the two
+	// leaves both, and the copy wins.
+	// Segment numbers never repeat a name that DIR/bad may hold.
+	if t := uint64(now.UnixNano()); t > q.st.next {
+		q.st.next = t
+	}
+	if err := q.migrate(live); err != nil {
+		return err
+	}
+	if err := q.seenFromLog(now); err != nil {
+		return err
+	}
+	// DIR/free of the layout before segments held no message.
+	if err := os.RemoveAll(filepath.Join(q.cfg.Dir, "free")); err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
 	var finished []*entry
-	type fid struct{ dev, ino uint64 }
-	inMsg := map[fid]bool{} // the inodes under DIR/msg
-	for _, f := range files {
-		p := filepath.Join(q.msgDir, f.Name())
-		if fi, err := f.Info(); err == nil {
-			if dev, ino, ok := fileID(fi); ok {
-				inMsg[fid{dev, ino}] = true
-			}
-		}
-		e, err := q.loadFile(p)
-		if err != nil {
-			q.moveAside(p, err)
-			continue
-		}
+	for _, e := range live {
+		q.st.hold(e.mloc, e.evs)
 		if e.seq > q.seq {
 			q.seq = e.seq
 		}
 		if e.gone || q.seenIDs[e.id] {
 			// Deleted, or finished (its seen record is the commit) but
-			// not yet removed at the crash.
+			// not yet marked in the log at the crash.
 			finished = append(finished, e)
 			continue
 		}
@@ -384,48 +414,251 @@ func (q *Queue) recover() error {
 		}
 		q.recovery.Finished++
 	}
-	// The free-file pool (pool.go): whatever the files hold, none is a
-	// message.
-	frees, err := os.ReadDir(q.free.dir)
-	if err != nil {
-		return fmt.Errorf("queue: %w", err)
-	}
-	inFree := map[fid]bool{}
-	for _, f := range frees {
-		p := filepath.Join(q.free.dir, f.Name())
-		fi, err := f.Info()
-		if err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
-		// One inode under two names (a rename cut short by a power loss
-		// on a file system without a journal): the name is left alone, and
-		// never reused, lest a Put overwrite a message or two Puts one file.
-		// Unlinking it is fsck's work: the inode's link count may be wrong.
-		dev, ino, ok := fileID(fi)
-		if ok && (inMsg[fid{dev, ino}] || inFree[fid{dev, ino}]) {
-			q.log.Error("free spool file is another name of a spool file: left alone, not reused (run fsck)", "file", p)
-			continue
-		}
-		if !fi.Mode().IsRegular() || fi.Size() > maxFreeFileBytes || len(q.free.names) >= maxFreeFiles {
-			if err := os.RemoveAll(p); err != nil {
-				return fmt.Errorf("queue: removing free file %s: %w", p, err)
-			}
-			continue
-		}
-		if ok {
-			inFree[fid{dev, ino}] = true
-		}
-		q.free.add(f.Name())
-	}
+	q.st.mu.Lock()
+	q.st.trim()
+	q.st.mu.Unlock()
 	q.log.Info("spool recovered", "dir", q.cfg.Dir, "messages", q.recovery.Messages,
 		"temps_removed", q.recovery.TempsRemoved, "bad", len(q.recovery.Bad),
 		"torn_journals", q.recovery.TornJournals, "finished", q.recovery.Finished)
 	return nil
 }
 
+// scanSegment reads one segment and replays its records into live. A
+// record that is torn or damaged ends the last segment there (written
+// after the last fdatasync: nothing in it was acknowledged) and the tail
+// is cut; in an earlier segment (fdatasynced before the next one was
+// started) it is damage: the segment is moved aside to DIR/bad, its
+// records unread.
+func (q *Queue) scanSegment(n uint64, last bool, live map[string]*entry) error {
+	p := filepath.Join(q.segDir, segName(n))
+	if n >= q.st.next {
+		q.st.next = n + 1
+	}
+	maxRec := q.cfg.MaxMessageBytes + maxHeaderBytes + binary.MaxVarintLen64
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	if fi.Size() > int64(segmentBytes)+int64(maxRec)+recHdrSize {
+		q.moveAside(p, fmt.Errorf("segment of %d bytes is larger than any segment", fi.Size()))
+		return nil
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	if len(b) < len(segMagic) || string(b[:len(segMagic)]) != segMagic {
+		if last && len(b) < len(segMagic) && string(b) == segMagic[:len(b)] {
+			// Its creation was cut by a crash: it holds nothing.
+			if err := os.Remove(p); err != nil {
+				return fmt.Errorf("queue: %w", err)
+			}
+			q.recovery.TempsRemoved++
+			return nil
+		}
+		q.moveAside(p, errors.New("no segment magic"))
+		return nil
+	}
+	type rec struct {
+		typ byte
+		id  string
+		hdr *fileHeader
+		ev  *event
+		sr  []seenRecord
+		l   loc
+		n   int // body length
+	}
+	var recs []rec
+	off := len(segMagic)
+	var bad error
+	for off < len(b) {
+		// Any length that fits the file: a lower MaxMessageBytes than
+		// when the spool was written must not cut acknowledged records.
+		typ, pl, next, err := readRecord(b, off, len(b))
+		r := rec{typ: typ, l: loc{seg: n, off: int64(off), n: int64(next - off)}}
+		if err == nil {
+			switch typ {
+			case recMessage:
+				var hp, body []byte
+				if hp, body, err = splitMessage(pl); err == nil {
+					r.hdr = new(fileHeader)
+					if err = json.Unmarshal(hp, r.hdr); err == nil {
+						err = checkHeader(&r.hdr.Message)
+					}
+					r.id, r.n = r.hdr.ID, len(body)
+				}
+			case recSegEvent:
+				var ep []byte
+				if r.id, ep, err = splitEvent(pl); err == nil {
+					r.ev = new(event)
+					err = json.Unmarshal(ep, r.ev)
+				}
+			case recFinished:
+				var sp []byte
+				if r.id, sp, err = splitEvent(pl); err == nil {
+					err = json.Unmarshal(sp, &r.sr)
+				}
+			default:
+				err = fmt.Errorf("record type %q", typ)
+			}
+		}
+		if err != nil {
+			bad = err
+			break
+		}
+		recs = append(recs, r)
+		off = next
+	}
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	if bad != nil {
+		if !last {
+			f.Close()
+			q.moveAside(p, fmt.Errorf("record at %d: %v", off, bad))
+			return nil
+		}
+		q.log.Warn("torn segment tail cut", "file", p, "at", off, "size", len(b), "err", bad)
+		if tail := b[off:]; !allZero(tail) {
+			// Nothing in it was acknowledged if the damage is a crash's;
+			// kept for the operators in case it is not.
+			t := filepath.Join(q.badDir, fmt.Sprintf("%s.tail-%d", segName(n), off))
+			if err := os.WriteFile(t, tail, 0o600); err != nil {
+				q.log.Error("cannot keep a cut segment tail", "file", t, "err", err)
+			}
+		}
+		err := f.Truncate(int64(off))
+		if err == nil {
+			err = f.Sync()
+		}
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("queue: cutting torn tail of %s: %w", p, err)
+		}
+		q.recovery.TornJournals++
+	}
+	sg := &segment{n: n, f: f, size: int64(off), created: q.cfg.Now()}
+	q.st.segs[n] = sg
+	if last {
+		q.st.cur = sg
+	}
+	for _, r := range recs {
+		switch r.typ {
+		case recMessage:
+			// A later copy (compaction) replaces the earlier one.
+			e := q.newEntry(r.hdr)
+			e.size = int64(r.n)
+			e.mloc = r.l
+			live[r.id] = e
+		case recSegEvent:
+			if e := live[r.id]; e != nil {
+				e.apply(r.ev, nil)
+				e.evs = append(e.evs, r.l)
+			}
+		case recFinished:
+			delete(live, r.id)
+			q.finishedSeen = append(q.finishedSeen, r.sr...)
+		}
+	}
+	return nil
+}
+
+// seenFromLog adds to DIR/seen the identifiers of finished messages that
+// the log's 'F' records hold and DIR/seen lost (it is fsynced only before
+// a segment is removed), and fsyncs it.
+func (q *Queue) seenFromLog(now time.Time) error {
+	var b []byte
+	for _, s := range q.finishedSeen {
+		if n, err := strconv.ParseUint(s.ID, 16, 64); err == nil && n > q.seq {
+			q.seq = n
+		}
+		if q.seenIDs[s.ID] || now.Sub(s.T) >= q.cfg.DuplicateWindow {
+			continue
+		}
+		q.remember(s.Key, s.ID, s.T)
+		p, _ := json.Marshal(s)
+		b = appendRecord(b, recSeen, p)
+	}
+	q.finishedSeen = nil
+	if len(b) == 0 {
+		return nil
+	}
+	_, err := q.seenF.Write(b)
+	if err == nil {
+		err = q.seenF.Sync()
+	}
+	if err != nil {
+		return fmt.Errorf("queue: seen file: %w", err)
+	}
+	return nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// migrate copies the spool files of the layout before segments into the
+// log, fdatasyncs it, then removes them.
+func (q *Queue) migrate(live map[string]*entry) error {
+	files, err := os.ReadDir(q.msgDir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	var done []string
+	for _, f := range files {
+		p := filepath.Join(q.msgDir, f.Name())
+		e, recs, err := q.loadFile(p)
+		if err != nil {
+			q.moveAside(p, err)
+			continue
+		}
+		if live[e.id] != nil || q.seenIDs[e.id] {
+			done = append(done, p) // copied before a crash, or finished
+			continue
+		}
+		locs, err := q.st.write(false, recs...)
+		if err != nil {
+			return fmt.Errorf("queue: migrating %s: %w", p, err)
+		}
+		e.mloc, e.evs = locs[0], locs[1:]
+		live[e.id] = e
+		done = append(done, p)
+	}
+	if len(done) == 0 {
+		os.Remove(q.msgDir) // if empty: the old layout is gone
+		return nil
+	}
+	if err := q.st.sync(); err != nil {
+		return fmt.Errorf("queue: migrating: %w", err)
+	}
+	for _, p := range done {
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("queue: migrating: %w", err)
+		}
+	}
+	if err := syncDir(q.msgDir); err != nil {
+		return fmt.Errorf("queue: migrating: %w", err)
+	}
+	os.Remove(q.msgDir) // if empty (bad files were moved aside)
+	q.log.Info("spool files migrated to segments", "files", len(done))
+	return nil
+}
+
 // moveAside moves a bad spool file to DIR/bad and logs it.
 func (q *Queue) moveAside(p string, why error) {
 	dst := filepath.Join(q.badDir, filepath.Base(p))
+	if _, err := os.Lstat(dst); err == nil {
+		dst += "." + strconv.FormatInt(time.Now().UnixNano(), 10) // keep the earlier one
+	}
 	q.log.Error("bad spool file moved aside", "file", p, "to", dst, "err", why)
 	if err := os.Rename(p, dst); err != nil {
 		q.log.Error("cannot move bad spool file", "file", p, "err", err)
@@ -433,42 +666,50 @@ func (q *Queue) moveAside(p string, why error) {
 	q.recovery.Bad = append(q.recovery.Bad, filepath.Base(p)+": "+why.Error())
 }
 
-// loadFile reads a spool file and replays its journal.
-func (q *Queue) loadFile(p string) (*entry, error) {
+// loadFile reads a spool file of the layout before segments and replays
+// its journal; it returns the records that hold it in a segment.
+func (q *Queue) loadFile(p string) (*entry, [][]byte, error) {
 	st, err := os.Stat(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if st.Size() > int64(q.cfg.MaxMessageBytes)+64<<20 {
-		return nil, fmt.Errorf("file of %d bytes is larger than any message", st.Size())
+		return nil, nil, fmt.Errorf("file of %d bytes is larger than any message", st.Size())
 	}
 	b, err := os.ReadFile(p)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if pf.hdr.ID != filepath.Base(p) {
-		return nil, fmt.Errorf("file name does not match message id %q", pf.hdr.ID)
+		return nil, nil, fmt.Errorf("file name does not match message id %q", pf.hdr.ID)
 	}
 	if pf.tornTail {
 		q.log.Warn("torn journal tail cut", "file", p, "at", pf.validEnd, "size", len(b))
-		if err := os.Truncate(p, int64(pf.validEnd)); err != nil {
-			return nil, fmt.Errorf("cutting torn tail: %v", err)
-		}
 		q.recovery.TornJournals++
 	}
-	e := q.newEntry(&pf.hdr, p)
+	hp, err := json.Marshal(&pf.hdr)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs := [][]byte{messageRecord(hp, b[pf.bodyOff:pf.bodyOff+pf.bodyLen])}
+	e := q.newEntry(&pf.hdr)
 	e.size = int64(pf.bodyLen)
 	for _, ev := range pf.events {
 		e.apply(&ev, nil)
+		ep, err := json.Marshal(&ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		recs = append(recs, eventRecord(recSegEvent, e.id, ep))
 	}
-	return e, nil
+	return e, recs, nil
 }
 
-func (q *Queue) newEntry(h *fileHeader, path string) *entry {
+func (q *Queue) newEntry(h *fileHeader) *entry {
 	m := h.Message
 	e := &entry{
 		id:      m.ID,
@@ -476,7 +717,6 @@ func (q *Queue) newEntry(h *fileHeader, path string) *entry {
 		lane:    Lane(m.Precedence),
 		arrival: m.Arrival,
 		hidx:    -1,
-		path:    path,
 		rcpts:   make([]rcpt, len(m.Recipients)),
 	}
 	lc := q.cfg.Lanes[e.lane]
@@ -583,7 +823,8 @@ func (e *entry) complete() bool {
 	return true
 }
 
-// journal appends an event to the message's file, fsynced.
+// journal appends an event to the message's journal in the segment log
+// and returns when it is durable (group commit).
 func (q *Queue) journal(e *entry, ev *event) error {
 	p, err := json.Marshal(ev)
 	if err != nil {
@@ -592,13 +833,22 @@ func (q *Queue) journal(e *entry, ev *event) error {
 	if len(p) > maxHeaderBytes {
 		return fmt.Errorf("%w: journal record of %d bytes", ErrInvalid, len(p))
 	}
-	rec := appendRecord(nil, recEvent, p)
+	rec := eventRecord(recSegEvent, e.id, p)
 	e.fileMu.Lock()
-	defer e.fileMu.Unlock()
-	if err := appendSync(e.path, rec); err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return ErrNotFound
-		}
+	if e.ended {
+		e.fileMu.Unlock()
+		return ErrNotFound
+	}
+	locs, err := q.st.write(false, rec)
+	if err == nil {
+		e.evs = append(e.evs, locs[0])
+		q.st.addEvent(e.mloc, locs[0].n)
+	}
+	e.fileMu.Unlock()
+	if err == nil {
+		err = q.st.sync()
+	}
+	if err != nil {
 		q.log.Error("spool journal write failed", "id", e.id, "err", err)
 		return fmt.Errorf("queue: journal %s: %w", e.id, err)
 	}
@@ -695,7 +945,7 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 		break
 	}
 
-	path, werr := q.writeMessage(ctx, &hdr, body)
+	ml, werr := q.writeMessage(ctx, &hdr, body)
 
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -711,8 +961,9 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 		}
 		return "", false, werr
 	}
-	e := q.newEntry(&hdr, path)
+	e := q.newEntry(&hdr)
 	e.size = size
+	e.mloc = ml
 	q.entries[e.id] = e
 	q.nbytes += size
 	q.place(e, q.cfg.Now())
@@ -720,119 +971,89 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 	return e.id, false, nil
 }
 
-// writeMessage writes, fsyncs and renames the spool file, then fsyncs the
-// directory (shared with concurrent Puts).
-func (q *Queue) writeMessage(ctx context.Context, hdr *fileHeader, body []byte) (string, error) {
+// writeMessage appends the message record to the segment log and
+// returns when it is durable (one fdatasync shared with concurrent Puts
+// and journal appends). The record is counted live from its write on.
+func (q *Queue) writeMessage(ctx context.Context, hdr *fileHeader, body []byte) (loc, error) {
 	hp, err := json.Marshal(hdr)
 	if err != nil {
-		return "", err
+		return loc{}, err
 	}
 	if len(hp) > maxHeaderBytes {
-		return "", fmt.Errorf("%w: header of %d bytes", ErrInvalid, len(hp))
+		return loc{}, fmt.Errorf("%w: header of %d bytes", ErrInvalid, len(hp))
 	}
-	buf := make([]byte, 0, len(fileMagic)+2*recHdrSize+2+len(hp)+len(body))
-	buf = append(buf, fileMagic...)
-	buf = appendRecord(buf, recHeader, hp)
-	buf = appendRecord(buf, recBody, body)
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return loc{}, err
 	}
-	final := filepath.Join(q.msgDir, hdr.ID)
-	// A free file (pool.go) if there is one, else a new one under DIR/tmp.
-	tmp := q.free.take()
-	var f *os.File
-	if tmp != "" {
-		f, err = os.OpenFile(tmp, os.O_WRONLY, 0)
-		if err != nil {
-			q.log.Warn("free spool file unusable", "file", tmp, "err", err)
-			os.Remove(tmp)
-			tmp = ""
+	locs, err := q.st.write(true, messageRecord(hp, body))
+	if err == nil {
+		if err = q.st.sync(); err != nil {
+			// The record may still reach the disk and be queued at the
+			// next Open: a duplicate, never a loss. Mark it finished.
+			if _, ferr := q.st.write(false, eventRecord(recFinished, hdr.ID, []byte("[]"))); ferr == nil {
+				_ = q.st.sync()
+			}
+			q.st.release(locs[0], nil)
 		}
 	}
-	if tmp == "" {
-		q.free.noteCreated()
-		tmp = filepath.Join(q.tmpDir, hdr.ID)
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	}
-	fail := func(err error) (string, error) {
-		os.Remove(tmp)
+	if err != nil {
 		q.log.Error("spool write failed", "id", hdr.ID, "err", err)
-		return "", fmt.Errorf("queue: writing message: %w", err)
+		return loc{}, fmt.Errorf("queue: writing message: %w", err)
 	}
-	if err != nil {
-		return fail(err)
-	}
-	_, err = f.Write(buf)
-	if err == nil {
-		// A reused file: cut what the old message left beyond the new
-		// records, so that no old journal record can be read as new.
-		err = f.Truncate(int64(len(buf)))
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fail(err)
-	}
-	if err := q.dsync.Sync(); err != nil {
-		os.Remove(final)
-		return fail(err)
-	}
-	return final, nil
+	return locs[0], nil
 }
 
 // finish forgets a message whose work is done (or that was deleted): its
-// identifiers go to the seen file (fsynced), then its spool file is
-// removed. A crash between the two is finished again by Open.
+// identifiers go to the seen file, then an 'F' record holding them too is
+// appended to the log and made durable (the commit: Open never queues the
+// message again), and its records are released (segment.go).
 func (q *Queue) finish(e *entry, why string) error {
 	now := q.cfg.Now()
+	var seen []seenRecord
 	var b []byte
 	for _, k := range e.keys {
-		p, _ := json.Marshal(seenRecord{Key: k, ID: e.id, T: now})
+		sr := seenRecord{Key: k, ID: e.id, T: now}
+		seen = append(seen, sr)
+		p, _ := json.Marshal(sr)
 		b = appendRecord(b, recSeen, p)
 	}
-	if len(b) > 0 {
-		q.seenMu.Lock()
+	sp, _ := json.Marshal(seen)
+	// Under fileMu: a journal append or body read in flight ends before
+	// the records are released; later ones find the message ended.
+	e.fileMu.Lock()
+	if !e.ended {
 		var err error
-		if q.seenF == nil {
-			err = ErrClosed
-		} else {
-			var end int64
-			if end, err = q.seenF.Seek(0, io.SeekEnd); err == nil {
-				if _, err = q.seenF.Write(b); err != nil {
-					_ = q.seenF.Truncate(end) // keep later records readable
+		if len(b) > 0 {
+			// Not fsynced here: the 'F' record carries the same and is
+			// the commit; DIR/seen is fsynced before a segment goes.
+			q.seenMu.Lock()
+			if q.seenF == nil {
+				err = ErrClosed
+			} else {
+				var end int64
+				if end, err = q.seenF.Seek(0, io.SeekEnd); err == nil {
+					if _, err = q.seenF.Write(b); err != nil {
+						_ = q.seenF.Truncate(end) // keep later records readable
+					}
 				}
 			}
+			q.seenMu.Unlock()
 		}
-		q.seenMu.Unlock()
 		if err == nil {
-			err = q.ssync.Sync() // shared by concurrent finishes
+			if _, err = q.st.write(false, eventRecord(recFinished, e.id, sp)); err == nil {
+				err = q.st.sync() // shared with concurrent Puts and journals
+			}
 		}
 		if err != nil {
+			e.fileMu.Unlock()
 			q.log.Error("cannot record finished message", "id", e.id, "err", err)
-			return fmt.Errorf("queue: seen file: %w", err)
+			return fmt.Errorf("queue: recording finished message: %w", err)
 		}
-	}
-	// Under fileMu: a journal append or body read in flight ends before
-	// the file can be reused; later ones find no file.
-	e.fileMu.Lock()
-	var err error
-	if q.pooling {
-		err = q.free.give(e.path)
-	} else if err = os.Remove(e.path); errors.Is(err, os.ErrNotExist) {
-		err = nil
+		e.ended = true
+		q.st.release(e.mloc, e.evs)
 	}
 	e.fileMu.Unlock()
-	if err != nil {
-		q.log.Error("cannot remove finished spool file", "id", e.id, "err", err)
-		return fmt.Errorf("queue: %w", err)
-	}
+	q.maybeCompact()
 	q.mu.Lock()
 	if _, ok := q.entries[e.id]; ok {
 		delete(q.entries, e.id)
@@ -847,6 +1068,68 @@ func (q *Queue) finish(e *entry, why string) error {
 	}
 	q.mu.Unlock()
 	q.log.Info("message finished", "id", e.id, "why", why)
+	return nil
+}
+
+// maybeCompact copies the live messages of the oldest segment forward
+// when the log holds more than twice the live bytes (segment.go), so that
+// the oldest segment can be removed. One compaction runs at a time.
+func (q *Queue) maybeCompact() {
+	if !q.compMu.TryLock() {
+		return
+	}
+	defer q.compMu.Unlock()
+	for range 4 {
+		n, ok := q.st.compactTarget()
+		if !ok {
+			return
+		}
+		q.mu.Lock()
+		var es []*entry
+		for _, e := range q.entries {
+			es = append(es, e)
+		}
+		q.mu.Unlock()
+		for _, e := range es {
+			if err := q.copyForward(e, n); err != nil {
+				q.log.Error("spool compaction failed", "id", e.id, "err", err)
+				return
+			}
+		}
+		q.st.mu.Lock()
+		q.st.trim()
+		q.st.mu.Unlock()
+	}
+}
+
+// copyForward rewrites a live message whose record is in segment n (its
+// message record and every journal record) at the end of the log.
+func (q *Queue) copyForward(e *entry, n uint64) error {
+	e.fileMu.Lock()
+	defer e.fileMu.Unlock()
+	if e.ended || e.mloc.seg != n {
+		return nil
+	}
+	var recs [][]byte
+	for _, l := range append([]loc{e.mloc}, e.evs...) {
+		typ, p, err := q.st.read(l)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, appendRecord(nil, typ, p))
+	}
+	locs, err := q.st.write(true, recs...)
+	if err != nil {
+		return err
+	}
+	if err := q.st.sync(); err != nil {
+		return err
+	}
+	q.st.release(e.mloc, e.evs)
+	e.mloc, e.evs = locs[0], locs[1:]
+	q.st.mu.Lock()
+	q.st.copied++
+	q.st.mu.Unlock()
 	return nil
 }
 

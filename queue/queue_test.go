@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -137,8 +136,8 @@ func TestPutLeaseReport(t *testing.T) {
 	if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("finished message still queued: %v", err)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(q.cfg.Dir, "msg")); len(ents) != 0 {
-		t.Fatalf("spool files left: %v", ents)
+	if s := q.Stats(); s.Segments != 1 || s.Messages != 0 {
+		t.Fatalf("after the last message finished: %+v", s)
 	}
 	// The same MTS identifier again is a duplicate of the finished one.
 	id2, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "mts-1", "a@x", "hopA"), []byte("again"))
@@ -598,5 +597,54 @@ func TestDuplicateMemoryBounded(t *testing.T) {
 	}
 	if _, dup, _ := q.Put(ctx, msg(1, "k2", "r", "h"), []byte("b")); !dup {
 		t.Error("newest identifier forgotten")
+	}
+}
+
+// A group-commit leader fsyncs its own batch and hands over: it does not
+// keep fsyncing for callers that came after it.
+func TestGroupSyncHandsOver(t *testing.T) {
+	gate := make(chan struct{})
+	started := make(chan struct{}, 4)
+	g := &groupSync{sync: func() error {
+		started <- struct{}{}
+		<-gate
+		return nil
+	}}
+	aDone, bDone := make(chan error), make(chan error)
+	go func() { aDone <- g.Sync() }()
+	<-started // a leads the first fsync
+	go func() { bDone <- g.Sync() }()
+	for joined := false; !joined; { // b joins the next batch
+		g.mu.Lock()
+		joined = g.pending != nil
+		g.mu.Unlock()
+		runtime.Gosched()
+	}
+	gate <- struct{}{} // the first fsync ends
+	deadline := time.After(10 * time.Second)
+	select {
+	case err := <-aDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-deadline:
+		t.Fatal("the leader did not return after its own fsync")
+	}
+	select {
+	case <-started: // b leads the second
+	case <-deadline:
+		t.Fatal("b's fsync did not start")
+	}
+	gate <- struct{}{}
+	select {
+	case err := <-bDone:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-deadline:
+		t.Fatal("b did not return")
+	}
+	if g.count != 2 {
+		t.Fatalf("%d fsyncs, want 2", g.count)
 	}
 }

@@ -9,18 +9,20 @@
 // FIFO within a lane, one lease carrying the recipients of one message for
 // one next hop, and report each recipient's [Attempt] with [Queue.Report].
 //
-// On disk a message is one file in DIR/msg: a magic, then framed records
-// (length, CRC-32C, payload): the header, the body as received, then an
-// append-only journal of state changes, each fsynced. A file is written
-// in place of a finished message's file kept in DIR/free (or, when there is
-// none, created under DIR/tmp), cut to its length, fsynced, renamed into
-// DIR/msg and the directory fsynced (one directory fsync shared by
-// concurrent Puts) before Put returns. Finished messages are remembered in
-// DIR/seen for duplicate detection, and their files renamed into DIR/free
-// for reuse (at most 512 files of at most 256 KiB; see pool.go for why).
-// [Open] recovers a spool after a crash at any instant. A spool written
-// before DIR/free existed opens unchanged (DIR/free is created); an older
-// mixerd ignores DIR/free.
+// On disk the spool is a log of segment files in DIR/seg (segment.go):
+// many messages share a segment, each a framed record (length, CRC-32C,
+// payload) holding its header and its body as received, followed later by
+// journal records of its state changes and a finished record. A Put, a
+// journal append and a finish return only when their record is durable;
+// concurrent ones share one fdatasync (group commit), and no inode is
+// allocated per message. A segment is removed, oldest first, when none of
+// its messages is live; a few long-lived messages are copied forward so
+// that they cannot pin old segments (the log stays under about twice the
+// live bytes plus two segments). Finished messages are remembered in
+// DIR/seen for duplicate detection. [Open] recovers a spool after a crash
+// at any instant by replaying the segments; it migrates a spool of the
+// earlier layout (one file per message in DIR/msg, reusable files in
+// DIR/free) into segments. An older mixerd does not read DIR/seg.
 package queue
 
 import (
