@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/tls"
 	"errors"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -27,6 +26,7 @@ type front struct {
 
 	pending   []byte // the line (or data) go-smtp reads next
 	wbuf      []byte // an unfinished reply line from go-smtp
+	out       []byte // replies not yet sent (RFC 2920 §3: batched while pipelined commands wait)
 	dataMode  bool   // passing message content until "."
 	lineStart bool   // in dataMode: the next byte starts a line
 	longLine  bool   // in dataMode: a content line exceeded the limit
@@ -50,6 +50,13 @@ var errClosing = errors.New("smtp: closing connection")
 
 func (f *front) Read(p []byte) (int, error) {
 	for len(f.pending) == 0 {
+		// RFC 2920 §3: replies to pipelined commands go out together, when
+		// no more input is waiting (and always before we wait for input).
+		if f.br.Buffered() == 0 {
+			if err := f.flush(); err != nil {
+				return 0, err
+			}
+		}
 		if err := f.next(); err != nil {
 			return 0, err
 		}
@@ -200,11 +207,31 @@ func (f *front) fail(r *Reply) error {
 }
 
 // writeOwn writes one reply line of the front itself.
-func (f *front) writeOwn(line string) error {
+func (f *front) writeOwn(line string) error { return f.emit(line) }
+
+// emit queues one reply line after those before it (go-smtp's and the
+// front's own, in command order). A reply after which the connection
+// closes or changes (221, 421, the 220 before a TLS handshake) is sent at
+// once; the others when Read finds no more input waiting.
+func (f *front) emit(line string) error {
+	f.out = append(f.out, line...)
+	f.out = append(f.out, '\r', '\n')
+	if strings.HasPrefix(line, "221") || strings.HasPrefix(line, "421") || strings.HasPrefix(line, "220") {
+		return f.flush()
+	}
+	return nil
+}
+
+// flush sends the queued replies.
+func (f *front) flush() error {
+	if len(f.out) == 0 {
+		return nil
+	}
 	if d := f.srv.cfg.WriteTimeout; d > 0 {
 		f.conn.SetWriteDeadline(time.Now().Add(d))
 	}
-	_, err := io.WriteString(f.conn, line+"\r\n")
+	_, err := f.conn.Write(f.out)
+	f.out = f.out[:0]
 	return err
 }
 
@@ -301,18 +328,16 @@ func (f *front) replyLine(line string) error {
 			}
 		}
 	}
-	_, err := io.WriteString(f.conn, line+"\r\n")
-	return err
+	return f.emit(line)
 }
 
 func (f *front) writeLines(lines []string) error {
-	var b bytes.Buffer
 	for _, l := range lines {
-		b.WriteString(l)
-		b.WriteString("\r\n")
+		if err := f.emit(l); err != nil {
+			return err
+		}
 	}
-	_, err := f.conn.Write(b.Bytes())
-	return err
+	return nil
 }
 
 // ehloReply is the EHLO reply, RFC 5321 §4.1.1.1, with the extensions

@@ -422,3 +422,69 @@ func TestServerCloseBeforeServe(t *testing.T) {
 		}
 	}
 }
+
+// pipeListener hands out one in-memory connection, so that the test sees
+// each Write of the server as a separate Read.
+type pipeListener struct {
+	c    chan net.Conn
+	done chan struct{}
+}
+
+func (l *pipeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.c:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+func (l *pipeListener) Close() error {
+	select {
+	case <-l.done:
+	default:
+		close(l.done)
+	}
+	return nil
+}
+func (l *pipeListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+// RFC 2920 §3: the replies to pipelined commands are sent together once
+// the server has no more input waiting, not one write per reply.
+func TestServerBatchesPipelinedReplies(t *testing.T) {
+	sink := &testSink{ch: make(chan got, 1)}
+	s, err := NewServer(Config{Hostname: "mx.test", Accept: func(string) bool { return true }, Sink: sink,
+		Trusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvEnd, cliEnd := net.Pipe()
+	l := &pipeListener{c: make(chan net.Conn, 1), done: make(chan struct{})}
+	l.c <- srvEnd
+	go s.Serve(l)
+	defer s.Close()
+	defer cliEnd.Close()
+	cliEnd.SetDeadline(time.Now().Add(10 * time.Second))
+	read := func() string {
+		buf := make([]byte, 4096)
+		n, err := cliEnd.Read(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(buf[:n])
+	}
+	if g := read(); !strings.HasPrefix(g, "220 ") {
+		t.Fatalf("greeting %q", g)
+	}
+	if _, err := cliEnd.Write([]byte("EHLO client.test\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if g := read(); !strings.Contains(g, "PIPELINING") {
+		t.Fatalf("EHLO reply (one write) %q", g)
+	}
+	// MAIL and two RCPTs in one write: their three replies in one write.
+	go cliEnd.Write([]byte("MAIL FROM:<a@b.test>\r\nRCPT TO:<c@d.test>\r\nRCPT TO:<e@f.test>\r\n"))
+	g := read()
+	if strings.Count(g, "\r\n") != 3 || !strings.HasPrefix(g, "250") {
+		t.Errorf("replies to the pipelined MAIL and RCPTs: %q, want three lines in one write", g)
+	}
+}
