@@ -46,5 +46,5 @@
 //   - rfc822.go: RFC 5322 addresses and header blocks as RFC 2156 meets them.
 //
 // Reports and notifications (delivery reports <-> DSNs, IPNs <-> MDNs) are
-// converted by the acknowledgement mapping, not here.
+// converted by package reports, on this package's address mapping.
 package mixer
