@@ -922,12 +922,9 @@ func addrEncodedPN(a *x400.ORAddress) (string, bool) {
 // the most significant is on the right (§4.3.3); teletex characters that
 // are not PrintableString written as {ddd} T.61 octets (§3.3.4), so that
 // stage I step 3 accepts the local part.
-func addrStdOr(a *x400.ORAddress) (string, error) {
-	s := a.String()
-	if s == "/" {
-		return "", errors.New("no attribute to encode")
-	}
-	// Split at the unescaped "/".
+// stdOrSegments splits the "/" form of an O/R address (ORAddress.String,
+// RFC 2156 §4.1) into its attributes, at each "/" that "$" does not quote.
+func stdOrSegments(s string) []string {
 	var segs []string
 	start := 1
 	for i := 1; i < len(s); i++ {
@@ -939,6 +936,18 @@ func addrStdOr(a *x400.ORAddress) (string, error) {
 			start = i + 1
 		}
 	}
+	if start < len(s) {
+		segs = append(segs, s[start:])
+	}
+	return segs
+}
+
+func addrStdOr(a *x400.ORAddress) (string, error) {
+	s := a.String()
+	if s == "/" {
+		return "", errors.New("no attribute to encode")
+	}
+	segs := stdOrSegments(s)
 	addrReverse(segs)
 	addrOrderPN(segs)
 	var sb strings.Builder

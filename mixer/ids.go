@@ -332,21 +332,7 @@ func IDStdOR(a *x400.ORAddress) string {
 	if len(s) < 2 || s[0] != '/' {
 		return s
 	}
-	// Split on the "/" that are not quoted with "$".
-	var pairs []string
-	start := 1
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case '$':
-			i++
-		case '/':
-			pairs = append(pairs, s[start:i])
-			start = i + 1
-		}
-	}
-	if start < len(s) {
-		pairs = append(pairs, s[start:])
-	}
+	pairs := stdOrSegments(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	b.WriteByte('/')

@@ -229,6 +229,20 @@ func (d *DSN) walk(ct, cte string, body []byte, depth int) bool {
 	return false
 }
 
+// decodeBase64Lines decodes a base64 MIME body (RFC 2045 §6.8): white
+// space and line ends ignored; on an error, what decoded before it.
+func decodeBase64Lines(body []byte) ([]byte, error) {
+	clean := bytes.Map(func(r rune) rune {
+		if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+			return -1
+		}
+		return r
+	}, body)
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
+	n, err := base64.StdEncoding.Decode(out, clean)
+	return out[:n], err
+}
+
 // dsnDecode undoes a content-transfer-encoding (RFC 2045 §6); 7bit,
 // 8bit, binary and unknown encodings are taken as they are.
 func dsnDecode(cte string, body []byte, d *DSN) []byte {
@@ -240,18 +254,11 @@ func dsnDecode(cte string, body []byte, d *DSN) []byte {
 		}
 		return out
 	case "base64":
-		clean := bytes.Map(func(r rune) rune {
-			if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
-				return -1
-			}
-			return r
-		}, body)
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, err := base64.StdEncoding.Decode(out, clean)
+		out, err := decodeBase64Lines(body)
 		if err != nil {
 			d.problem("base64: %v", err)
 		}
-		return out[:n]
+		return out
 	}
 	return body
 }

@@ -244,18 +244,11 @@ func mdnDecode(m *MDN, h mixer.Header, body []byte) []byte {
 	cte, _ := h.Get("Content-Transfer-Encoding")
 	switch strings.ToLower(strings.TrimSpace(cte)) {
 	case "base64":
-		clean := bytes.Map(func(r rune) rune {
-			if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
-				return -1
-			}
-			return r
-		}, body)
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, err := base64.StdEncoding.Decode(out, clean)
+		out, err := decodeBase64Lines(body)
 		if err != nil {
 			m.problem("base64: " + err.Error())
 		}
-		return out[:n]
+		return out
 	case "quoted-printable":
 		out, err := io.ReadAll(io.LimitReader(quotedprintable.NewReader(bytes.NewReader(body)), MDNMaxSize))
 		if err != nil {
