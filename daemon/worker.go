@@ -132,6 +132,17 @@ func (d *Daemon) failConversion(l *queue.Lease, ce *mixer.ConversionError) outco
 	return d.all(l, queue.Permanent, conversionAttempt(ce))
 }
 
+// failConverting fails the lease's recipients with a conversion error: a
+// *mixer.ConversionError with its codes, any other as content that cannot
+// be converted.
+func (d *Daemon) failConverting(l *queue.Lease, err error) outcome {
+	var ce *mixer.ConversionError
+	if !errors.As(err, &ce) {
+		ce = &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed, Status: "5.6.0", Err: err}
+	}
+	return d.failConversion(l, ce)
+}
+
 func conversionAttempt(ce *mixer.ConversionError) queue.Attempt {
 	return queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid, Enhanced: ce.Status,
 		X411: &queue.X411{Reason: int(ce.Reason), Diagnostic: int(ce.Diagnostic), HasDiag: ce.HasDiagnostic},
@@ -224,12 +235,8 @@ func (d *Daemon) toP1(ctx context.Context, st *state, l *queue.Lease, body, envb
 				Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
 		}
 		m, rerrs, err := st.gw.ToX400(&mixer.SMTPMessage{Envelope: *env, Header: h, Body: body[n:]}, nil)
-		var ce *mixer.ConversionError
-		if errors.As(err, &ce) {
-			return d.failConversion(l, ce)
-		} else if err != nil {
-			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
-				Status: "5.6.0", Err: err})
+		if err != nil {
+			return d.failConverting(l, err)
 		}
 		failed := map[int]bool{}
 		for _, re := range rerrs {
@@ -357,12 +364,8 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		rs := apdu.Message.Envelope.PerRecipientFields
 		setResponsibility(rs, leased)
 		sm, rerrs, err := st.gw.ToSMTP(apdu.Message, nil)
-		var ce *mixer.ConversionError
-		if errors.As(err, &ce) {
-			return d.failConversion(l, ce)
-		} else if err != nil {
-			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
-				Status: "5.6.0", Err: err})
+		if err != nil {
+			return d.failConverting(l, err)
 		}
 		failed := map[int]bool{}
 		for _, re := range rerrs {
