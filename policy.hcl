@@ -85,6 +85,10 @@ smtp_listener "mx" {
 # Operators' HTTP interface: queue, metrics, health (default: none).
 admin_listener {
   address = "127.0.0.1:10080"
+  # A file holding the bearer token (at least 16 characters) that requests
+  # must carry (mixerd queue reads it with -token-file or
+  # $MIXERD_ADMIN_TOKEN); required when the address is not loopback.
+  # token_file = "/etc/mixerd/admin.token"
 }
 
 # Accounts that may AUTH on a submission listener (RFC 4954).

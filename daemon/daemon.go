@@ -148,8 +148,8 @@ func (d *Daemon) listen(p *policy.Policy) error {
 		d.log.Info("SMTP listener", "name", l.Name, "addr", ln.Addr().String())
 	}
 	if p.Admin != nil {
-		// Loopback only: the policy has no admin token yet.
-		if err := admin.CheckAddress(p.Admin.Address, ""); err != nil {
+		// Loopback, or any address with a bearer token.
+		if err := admin.CheckAddress(p.Admin.Address, p.Admin.Token); err != nil {
 			return fmt.Errorf("admin_listener: %w", err)
 		}
 		ln, err := net.Listen("tcp", p.Admin.Address)
@@ -400,7 +400,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { d.reportsLoop(ctx) })
 	if d.adminl != nil {
-		h := admin.New(admin.Config{Queue: d.q, Logger: d.log.With("component", "admin")})
+		h := admin.New(admin.Config{Queue: d.q, Token: d.first.Admin.Token, Logger: d.log.With("component", "admin")})
 		wg.Go(func() {
 			if err := admin.Serve(ctx, d.adminl, h, d.log.With("component", "admin")); err != nil && ctx.Err() == nil {
 				d.log.Error("admin interface stopped", "err", err)

@@ -368,6 +368,25 @@ func (l *loader) build(p *Policy, raw *rawFile, top hcl.Body) {
 	if a := raw.Admin; a != nil {
 		l.address(a.Body, "address", a.Address, true)
 		p.Admin = &AdminListener{Address: a.Address}
+		if a.TokenFile != nil {
+			p.Admin.TokenFile = l.path(*a.TokenFile)
+			b, err := os.ReadFile(p.Admin.TokenFile)
+			switch {
+			case err != nil:
+				l.at(valueRange(a.Body, "token_file"), "token_file: %v", err)
+			case len(strings.TrimSpace(string(b))) < 16:
+				l.at(valueRange(a.Body, "token_file"), "token_file: the token must be at least 16 characters")
+			default:
+				p.Admin.Token = strings.TrimSpace(string(b))
+			}
+		}
+		if p.Admin.Token == "" && a.TokenFile == nil {
+			if host, _, err := net.SplitHostPort(a.Address); err == nil {
+				if ip, err := netip.ParseAddr(host); (err != nil && host != "localhost") || (err == nil && !ip.IsLoopback()) {
+					l.at(valueRange(a.Body, "address"), "admin_listener: an address that is not loopback needs a token_file")
+				}
+			}
+		}
 	}
 	names := map[string]hcl.Range{}
 	unique := func(kind, name string, r hcl.Range) bool {

@@ -164,6 +164,10 @@ func (l *SMTPListener) Trusted(ip netip.Addr) bool {
 // interface (queue, metrics, health).
 type AdminListener struct {
 	Address string // host:port (address: required)
+	// TokenFile (token_file) holds the bearer token that every request
+	// but /health must carry (at least 16 characters); Token is its
+	// content. Without one the address must be loopback.
+	TokenFile, Token string
 }
 
 // Peer is an x400_peer block: an MTA that may bind to us and that we

@@ -647,3 +647,35 @@ func TestLoadIsPure(t *testing.T) {
 		t.Errorf("two loads: %v %v", err1, err2)
 	}
 }
+
+// The admin interface's bearer token comes from a file; an address that is
+// not loopback needs one.
+func TestAdminToken(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "admin.token"), []byte("0123456789abcdef-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "short.token"), []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := load(t, dir, minimal+"admin_listener {\n  address = \"0.0.0.0:10080\"\n  token_file = \"admin.token\"\n}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Admin.Token != "0123456789abcdef-secret" || p.Admin.TokenFile != filepath.Join(dir, "admin.token") {
+		t.Errorf("admin %+v", p.Admin)
+	}
+	for _, c := range []struct{ src, want string }{
+		{"admin_listener {\n  address = \"0.0.0.0:10080\"\n}\n", "needs a token_file"},
+		{"admin_listener {\n  address = \"127.0.0.1:10080\"\n  token_file = \"short.token\"\n}\n", "at least 16 characters"},
+		{"admin_listener {\n  address = \"127.0.0.1:10080\"\n  token_file = \"missing.token\"\n}\n", "token_file:"},
+	} {
+		_, err := load(t, dir, minimal+c.src)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.src, err, c.want)
+		}
+	}
+	if p := mustLoad(t, minimal+"admin_listener {\n  address = \"127.0.0.1:10080\"\n}\n"); p.Admin.Token != "" {
+		t.Errorf("loopback without a token: %+v", p.Admin)
+	}
+}

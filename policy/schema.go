@@ -62,9 +62,10 @@ type rawSMTPListener struct {
 }
 
 type rawAdmin struct {
-	Address  string    `hcl:"address"`
-	Body     hcl.Body  `hcl:",body"`
-	DefRange hcl.Range `hcl:",def_range"`
+	Address   string    `hcl:"address"`
+	TokenFile *string   `hcl:"token_file"`
+	Body      hcl.Body  `hcl:",body"`
+	DefRange  hcl.Range `hcl:",def_range"`
 }
 
 type rawPeer struct {

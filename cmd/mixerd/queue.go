@@ -35,8 +35,8 @@ commands:
   retry ID...                 make every waiting recipient due now
   delete -reason TEXT ID...   remove without a report (the reason is logged)
 The daemon's admin address is -admin, or the policy's admin_listener.
-The bearer token, when the daemon needs one, is read from -token-file or
-$MIXERD_ADMIN_TOKEN.
+The bearer token, when the daemon needs one, is read from -token-file,
+$MIXERD_ADMIN_TOKEN, or the policy's admin_listener token_file.
 Exit status: 0 done, 1 error (daemon not reachable, unknown message), 2 usage.`
 
 // Bounds on what the command reads from the daemon.
@@ -129,7 +129,7 @@ func runQueue(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	addr := *adminAddr
+	addr, policyToken := *adminAddr, ""
 	if addr == "" {
 		p, err := policy.Load(*policyFile)
 		if err != nil {
@@ -140,9 +140,12 @@ func runQueue(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "mixerd queue: %s has no admin_listener block: the daemon has no admin interface (or give -admin)\n", *policyFile)
 			return 1
 		}
-		addr = p.Admin.Address
+		addr, policyToken = p.Admin.Address, p.Admin.Token
 	}
 	token := os.Getenv("MIXERD_ADMIN_TOKEN")
+	if token == "" {
+		token = policyToken // the policy's token_file, when readable
+	}
 	if *tokenFile != "" {
 		b, err := os.ReadFile(*tokenFile)
 		if err != nil {
