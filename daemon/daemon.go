@@ -51,12 +51,11 @@ type Daemon struct {
 
 	acks acks
 
-	mu      sync.Mutex      // guards oldPools and closing
-	retired []*p1.Pool      // pools replaced by a reload, closed at the end
-	logged  map[string]bool // pending reports already logged
+	mu      sync.Mutex // guards oldPools and closing
+	retired []*p1.Pool // pools replaced by a reload, closed at the end
 	ran     atomic.Bool
-	// reportLogged, when set (tests), gets a send when a report due was
-	// logged.
+	// reportLogged, when set (tests), gets a send when reports due were
+	// built (or marked dead).
 	reportLogged chan struct{}
 }
 
@@ -75,7 +74,7 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
-	d := &Daemon{log: logger, first: p, logged: map[string]bool{}}
+	d := &Daemon{log: logger, first: p}
 	d.acks.m = map[string]*ackWait{}
 	st, err := d.newState(p, nil)
 	if err != nil {

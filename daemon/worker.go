@@ -478,44 +478,24 @@ func sanitize(s string) string {
 	}, s)
 }
 
-// reportsLoop logs the non-delivery reports due: building them is issue 6;
-// they stay pending in the spool, visible to operators, never lost.
+// reportsLoop builds the non-delivery reports due (ndr.go) whenever the
+// queue says some are due, and every minute those the spool could not take.
 func (d *Daemon) reportsLoop(ctx context.Context) {
 	due := d.q.ReportsDue()
-	d.logReports()
+	retry := time.NewTicker(time.Minute)
+	defer retry.Stop()
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-due:
-			d.logReports()
-		}
-	}
-}
-
-func (d *Daemon) logReports() {
-	for _, f := range d.q.PendingReports() {
-		key := fmt.Sprintf("%s/%d", f.ID, f.Recipient)
-		d.mu.Lock()
-		seen := d.logged[key]
-		d.logged[key] = true
-		d.mu.Unlock()
-		if seen {
-			continue
-		}
-		args := []any{"id", f.ID, "rcpt", f.Recipient, "reason", f.Reason}
-		if f.Last != nil {
-			args = append(args, "stage", f.Last.Stage, "code", f.Last.Code, "status", f.Last.Enhanced, "text", f.Last.Text)
-			if f.Last.X411 != nil {
-				args = append(args, "x411_reason", f.Last.X411.Reason, "x411_diagnostic", f.Last.X411.Diagnostic)
-			}
-		}
-		d.log.Warn("non-delivery report due (report generation not yet implemented: kept pending)", args...)
-		if d.reportLogged != nil {
+		if d.makeReports(ctx) > 0 && d.reportLogged != nil {
 			select {
 			case d.reportLogged <- struct{}{}:
 			default:
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-due:
+		case <-retry.C:
 		}
 	}
 }
