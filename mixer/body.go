@@ -730,7 +730,7 @@ func bodyEncapsulateX400(p *x400.BodyPart, name string, rep *Report) (Header, []
 
 // bodyPartType returns the RFC 2157 §3.2 bp-type of an encoded body part.
 func bodyPartType(enc []byte) (string, error) {
-	r := ber.NewReader(enc, nil)
+	r := ber.NewReader(enc, ContentLimits)
 	e, err := r.Next()
 	if err != nil {
 		return "", err
@@ -1017,14 +1017,14 @@ func (c *bodyConv) entity(h Header, content []byte, depth int, top bool, name st
 		c.dropFields(h, name, "message")
 		return []x400.BodyPart{p}, nil
 	case "application/x400-bp":
-		p, err := x400.DecodeBodyPart(data, nil)
+		// From the SMTP peer: decoded within the X.400 side's limits.
+		p, err := x400.DecodeBodyPart(data, ContentLimits)
 		if err != nil {
 			return nil, syntaxError(name+" application/x400-bp", err)
 		}
-		if enc, err := p.Marshal(); err == nil {
-			if t, err := bodyPartType(enc); err == nil && params["bp-type"] != "" && t != params["bp-type"] {
-				return nil, syntaxError(name+" application/x400-bp", fmt.Errorf("bp-type=%s but the body part is %s", params["bp-type"], t))
-			}
+		// DecodeBodyPart checked that data is that one element.
+		if t, err := bodyPartType(data); err == nil && params["bp-type"] != "" && t != params["bp-type"] {
+			return nil, syntaxError(name+" application/x400-bp", fmt.Errorf("bp-type=%s but the body part is %s", params["bp-type"], t))
 		}
 		c.rep.Mapped(name+" application/x400-bp", p.Kind.String()+" (RFC 2157 §3.2)")
 		c.dropFields(h, name, p.Kind.String())
