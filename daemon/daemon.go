@@ -305,8 +305,8 @@ func (d *Daemon) Reload(p *policy.Policy) error {
 func listenerKeys(p *policy.Policy) []string {
 	var ks []string
 	for _, l := range p.P1Listeners {
-		ks = append(ks, fmt.Sprintf("p1 %s %s %v %v %v %v %v %d %v", l.Name, l.Address, l.Modes, l.DialogueModes,
-			l.RecoveryTimeout, l.IdleTimeout, l.MaxAssociations, l.MaxAssociations, l.AcceptAny))
+		ks = append(ks, fmt.Sprintf("p1 %s %s %v %v %v %v %d %v", l.Name, l.Address, l.Modes, l.DialogueModes,
+			l.RecoveryTimeout, l.IdleTimeout, l.MaxAssociations, l.AcceptAny))
 	}
 	for _, l := range p.SMTPListeners {
 		ks = append(ks, fmt.Sprintf("smtp %s %s %s %s %v %v %v %v %d", l.Name, l.Address, l.TLSCert, l.TLSKey,

@@ -49,7 +49,6 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 	log := d.log.With("from", from, "kind", p1.Kind(apdu))
 	m := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "p1", Peer: from}, Precedence: x400.PrecedenceRoutine}
 	var env p1Envelope
-	var dead []int // recipients whose hop needs a conversion not built yet
 	switch {
 	case apdu.Message != nil:
 		e := &apdu.Message.Envelope
@@ -81,9 +80,6 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 			}
 			hop, _ := d.routeOR(st, &rf.RecipientName.ORAddress)
 			env.Fields = append(env.Fields, i)
-			if strings.HasPrefix(hop, "smtp:") {
-				dead = append(dead, len(m.Recipients))
-			}
 			m.Recipients = append(m.Recipients, queue.Recipient{Address: rf.RecipientName.String(), NextHop: hop})
 		}
 	case apdu.Report != nil:
@@ -91,9 +87,6 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 		m.MTSID = "report " + e.ReportIdentifier.String()
 		m.Precedence = x400.PrecedenceImmediate // reports are not held behind routine traffic
 		hop, _ := d.routeOR(st, &e.ReportDestinationName.ORAddress)
-		if strings.HasPrefix(hop, "smtp:") {
-			dead = append(dead, 0)
-		}
 		env.Fields = []int{0}
 		m.Recipients = []queue.Recipient{{Address: e.ReportDestinationName.String(), NextHop: hop}}
 	default:
@@ -115,7 +108,8 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 		return nil
 	}
 	log.Info("APDU spooled", "id", id, "mtsid", m.MTSID, "precedence", m.Precedence, "rcpts", len(m.Recipients))
-	_ = dead // the workers mark them dead when they find the hop is SMTP
+	// A probe or report whose hop is SMTP: the worker marks it dead (its
+	// conversion is issue 6's).
 	return nil
 }
 

@@ -135,10 +135,24 @@ func nonDelivery(f *queue.Failure) *x400.NonDeliveryReport {
 
 // supplementary is the failure's text as X.411 supplementary-information
 // (PrintableString-like, at most ub-supplementary-info-length, 256).
+//
+// Only a next hop's own reply (an SMTP code) is passed on to the
+// originator; a local error (connection, TLS, spool) would show our
+// internals: it gets a fixed text by stage, the detail stays in the log
+// and the admin view.
 func supplementary(f *queue.Failure) string {
 	s := f.Reason
-	if f.Last != nil && f.Last.Text != "" {
-		s = f.Last.Text
+	if f.Last != nil {
+		switch {
+		case f.Last.Code != 0 && f.Last.Text != "":
+			s = f.Last.Text
+		case f.Last.Stage == queue.StageConnect:
+			s = "the next hop could not be reached"
+		case f.Last.X411 != nil && f.Last.Text != "" && f.Last.Result == queue.ResultInvalid:
+			s = f.Last.Text // the gateway's own verdict (no route, conversion)
+		default:
+			s = "delivery failed at the " + string(f.Last.Stage) + " stage"
+		}
 	}
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || r > '~' {

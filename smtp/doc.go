@@ -13,8 +13,8 @@
 // # The server and go-smtp
 //
 // The listener runs github.com/emersion/go-smtp v0.25.1, which owns the
-// command loop, DATA dot-unstuffing, the size and line-length limits and
-// AUTH's SASL exchange. v0.25.1 gets parts of the extensions mixerd needs
+// command loop, DATA dot-unstuffing, the size limit and AUTH's SASL
+// exchange (the line-length limit is the front's, below). v0.25.1 gets parts of the extensions mixerd needs
 // wrong: it takes MT-PRIORITY on RCPT instead of MAIL FROM (its issue
 // #311; RFC 6710 §3 puts it on MAIL FROM), refuses ORCPT address types
 // other than rfc822 and utf-8 (RFC 2156 Appendix A needs x400), answers

@@ -216,7 +216,10 @@ func (f *front) writeOwn(line string) error { return f.emit(line) }
 func (f *front) emit(line string) error {
 	f.out = append(f.out, line...)
 	f.out = append(f.out, '\r', '\n')
-	if strings.HasPrefix(line, "221") || strings.HasPrefix(line, "421") || strings.HasPrefix(line, "220") {
+	// Bounded: a client that keeps input waiting cannot make replies pile
+	// up; past 4 KiB they go out (and a client that does not read them
+	// meets WriteTimeout).
+	if len(f.out) >= 4<<10 || strings.HasPrefix(line, "221") || strings.HasPrefix(line, "421") || strings.HasPrefix(line, "220") {
 		return f.flush()
 	}
 	return nil
