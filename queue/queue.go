@@ -871,6 +871,15 @@ func (q *Queue) signal() {
 // finished). A spool at its limits gives ErrFull; a malformed message
 // ErrInvalid.
 func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, dup bool, err error) {
+	return q.PutWith(ctx, m, body, nil)
+}
+
+// PutWith is Put with a hook: before (when not nil) is called with the
+// message's new ID once the spool has room for it and before its record
+// is written; an error from it fails the Put and nothing is spooled. The
+// daemon makes the message's audit record durable there, so that no
+// spooled message lacks one. It is not called for a duplicate.
+func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before func(id string) error) (id string, dup bool, err error) {
 	if len(body) > q.cfg.MaxMessageBytes {
 		return "", false, fmt.Errorf("%w: message of %d bytes exceeds %d", ErrInvalid, len(body), q.cfg.MaxMessageBytes)
 	}
@@ -945,7 +954,14 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 		break
 	}
 
-	ml, werr := q.writeMessage(ctx, &hdr, body)
+	var ml loc
+	var werr error
+	if before != nil {
+		werr = before(hdr.ID)
+	}
+	if werr == nil {
+		ml, werr = q.writeMessage(ctx, &hdr, body)
+	}
 
 	q.mu.Lock()
 	defer q.mu.Unlock()

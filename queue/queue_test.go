@@ -648,3 +648,45 @@ func TestGroupSyncHandsOver(t *testing.T) {
 		t.Fatalf("%d fsyncs, want 2", g.count)
 	}
 }
+
+// PutWith calls its hook with the ID the message gets, before the record
+// is written; a failing hook spools nothing; a duplicate does not call it.
+func TestPutWithHook(t *testing.T) {
+	dir := t.TempDir()
+	q := openQ(t, Config{Dir: dir})
+	ctx := context.Background()
+	var seen []string
+	id, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) error {
+		seen = append(seen, id)
+		if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
+			t.Errorf("message %s visible before its hook returned (Get: %v)", id, err)
+		}
+		return nil
+	})
+	if err != nil || dup || len(seen) != 1 || seen[0] != id {
+		t.Fatalf("PutWith = %q %v %v, hook saw %q", id, dup, err, seen)
+	}
+	if _, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) error {
+		t.Errorf("hook called for a duplicate (%s)", id)
+		return nil
+	}); err != nil || !dup {
+		t.Fatalf("duplicate PutWith = %v %v", dup, err)
+	}
+	boom := errors.New("audit log unwritable")
+	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m2", "a", "p1:x"), []byte("body"),
+		func(string) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("PutWith with a failing hook = %v, want %v", err, boom)
+	}
+	// Nothing of m2 is queued, now or after a restart, and m2 can be put again.
+	if n := len(q.List(Filter{})); n != 1 {
+		t.Fatalf("%d messages queued, want 1", n)
+	}
+	q.Close()
+	q2 := openQ(t, Config{Dir: dir})
+	if n := len(q2.List(Filter{})); n != 1 {
+		t.Fatalf("after reopen: %d messages queued, want 1", n)
+	}
+	if _, dup, err := q2.Put(ctx, msg(x400.PrecedenceRoutine, "m2", "a", "p1:x"), []byte("body")); err != nil || dup {
+		t.Fatalf("m2 again = %v %v", dup, err)
+	}
+}
