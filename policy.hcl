@@ -260,10 +260,23 @@ queue {
   workers = 16
 }
 
-# --- Audit database ----------------------------------------------------------
-# Exactly one of embedded (a file) and postgres (a DSN)
+# --- Audit -------------------------------------------------------------------
+# The local audit log records every message's arrival, conversion, departure
+# and acknowledgements, one JSON record per line with a sequence number
+# (docs/AUDIT.md); `mixerd track` reads it. The audit database it feeds:
+# at most one of embedded (a file) and postgres (a DSN)
 # (default embedded = "audit.db").
 audit {
   embedded = "audit.db"
   # postgres = "postgres://mixerd@localhost/mixerd?sslmode=verify-full"
+  # The log's directory (default "audit").
+  log_directory = "audit"
+  # A new log file past this size or age (defaults 64MiB, 24h).
+  rotate_size = "64MiB"
+  rotate_age  = "24h"
+  # Remove rotated files older than this (default 0: keep them all).
+  # keep = "90d"
+  # How long a departed message waits for its delivery and read reports:
+  # its correlation keys are kept this long (default 30d).
+  correlation_window = "30d"
 }

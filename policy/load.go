@@ -463,13 +463,29 @@ func (l *loader) limits(p *Policy, r *rawLimits) {
 }
 
 func (l *loader) audit(p *Policy, r *rawAudit) {
-	p.Audit = Audit{Embedded: l.path("audit.db")}
+	p.Audit = Audit{Embedded: l.path("audit.db"), LogDirectory: l.path("audit"), RotateSize: 64 << 20,
+		RotateAge: 24 * time.Hour, CorrelationWindow: 30 * 24 * time.Hour}
 	if r == nil {
 		return
 	}
+	if r.LogDirectory != nil {
+		if *r.LogDirectory == "" {
+			l.at(valueRange(r.Body, "log_directory"), "log_directory: empty path")
+		}
+		p.Audit.LogDirectory = l.path(*r.LogDirectory)
+	}
+	l.size(r.Body, "rotate_size", r.RotateSize, &p.Audit.RotateSize)
+	l.duration(r.Body, "rotate_age", r.RotateAge, &p.Audit.RotateAge)
+	l.duration(r.Body, "keep", r.Keep, &p.Audit.Keep)
+	l.duration(r.Body, "correlation_window", r.CorrelationWindow, &p.Audit.CorrelationWindow)
+	if p.Audit.Keep > 0 && p.Audit.Keep < p.Audit.CorrelationWindow {
+		l.at(valueRange(r.Body, "keep"), "keep (%v) is shorter than correlation_window (%v): acknowledgements arriving late could not be matched after a restart",
+			p.Audit.Keep, p.Audit.CorrelationWindow)
+	}
 	switch {
-	case (r.Embedded == nil) == (r.Postgres == nil):
-		l.at(r.DefRange, "audit: give exactly one of embedded (a database file) and postgres (a DSN)")
+	case r.Embedded != nil && r.Postgres != nil:
+		l.at(r.DefRange, "audit: give at most one of embedded (a database file) and postgres (a DSN)")
+	case r.Embedded == nil && r.Postgres == nil:
 	case r.Embedded != nil:
 		if *r.Embedded == "" {
 			l.at(valueRange(r.Body, "embedded"), "embedded: empty path")
@@ -484,7 +500,7 @@ func (l *loader) audit(p *Policy, r *rawAudit) {
 		} else if !strings.Contains(dsn, "=") {
 			l.at(valueRange(r.Body, "postgres"), "postgres: %q is not a DSN (\"postgres://user@host/db\" or \"host=... dbname=...\")", dsn)
 		}
-		p.Audit = Audit{Postgres: dsn}
+		p.Audit.Embedded, p.Audit.Postgres = "", dsn
 	}
 }
 

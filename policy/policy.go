@@ -368,12 +368,29 @@ type Queue struct {
 	Workers int
 }
 
-// Audit is the audit block: exactly one of embedded (a database file
-// path, relative to the policy file) and postgres (a DSN); default
-// embedded "audit.db".
+// Audit is the audit block: the local audit log (package audit) and the
+// audit database it feeds: at most one of embedded (a database file path,
+// relative to the policy file) and postgres (a DSN); default embedded
+// "audit.db".
 type Audit struct {
 	Embedded string
 	Postgres string
+	// LogDirectory holds the local audit log (log_directory; default
+	// "audit", relative to the policy file): one JSON record per line,
+	// docs/AUDIT.md.
+	LogDirectory string
+	// RotateSize and RotateAge start a new log file (rotate_size,
+	// default 64MiB; rotate_age, default 24h).
+	RotateSize int64
+	RotateAge  time.Duration
+	// Keep removes rotated log files older than this (keep; default 0:
+	// keep them all, for the database loader and mixerd track).
+	Keep time.Duration
+	// CorrelationWindow is how long a departed message's correlation
+	// keys are kept for the acknowledgements that come back
+	// (correlation_window; default 30 days): rebuilt from the log at
+	// start-up.
+	CorrelationWindow time.Duration
 }
 
 // PeerByName returns the peer named name, nil if none.

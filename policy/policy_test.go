@@ -181,7 +181,9 @@ smtp_relay "r" { address = "127.0.0.1:25" }
 	if p.Queue.Directory != filepath.Join(dir, "spool") || p.Queue.Workers != 16 {
 		t.Errorf("queue = %+v", p.Queue)
 	}
-	if p.Audit.Embedded != filepath.Join(dir, "audit.db") || p.Audit.Postgres != "" {
+	if p.Audit.Embedded != filepath.Join(dir, "audit.db") || p.Audit.Postgres != "" ||
+		p.Audit.LogDirectory != filepath.Join(dir, "audit") || p.Audit.RotateSize != 64<<20 ||
+		p.Audit.RotateAge != 24*time.Hour || p.Audit.Keep != 0 || p.Audit.CorrelationWindow != 30*24*time.Hour {
 		t.Errorf("audit = %+v", p.Audit)
 	}
 	if !samePrecedence(p.Precedence, DefaultPrecedence()) || p.Precedence.MTPriority != mixer.MTPrioritySTANAG4406 {
@@ -264,7 +266,10 @@ func TestErrorPositions(t *testing.T) {
 		{"size", minimal + "limits {\n  message_size = \"big\"\n}\n", `"big"`, "not a size", 0, 0},
 		{"pdu smaller than message", minimal + "limits {\n  message_size = \"10MB\"\n  pdu_size = \"1MB\"\n}\n", `"1MB"`, "smaller than message_size", 0, 0},
 		{"line length", minimal + "limits {\n  line_length = 512\n}\n", "512", "out of range", 0, 0},
-		{"audit both", minimal + "audit {\n  embedded = \"a.db\"\n  postgres = \"host=x\"\n}\n", "audit {", "exactly one", 0, 0},
+		{"audit both", minimal + "audit {\n  embedded = \"a.db\"\n  postgres = \"host=x\"\n}\n", "audit {", "at most one", 0, 0},
+		{"audit rotate size", minimal + "audit {\n  rotate_size = \"big\"\n}\n", "\"big\"", "rotate_size", 0, 0},
+		{"audit window", minimal + "audit {\n  correlation_window = \"soon\"\n}\n", "\"soon\"", "correlation_window", 0, 0},
+		{"audit keep", minimal + "audit {\n  keep = \"2d\"\n}\n", "\"2d\"", "shorter than correlation_window", 0, 0},
 		{"starttls without cert", minimal + "smtp_listener \"s\" {\n  address = \"127.0.0.1:1\"\n  starttls = \"required\"\n}\n", `"required"`, "needs tls_cert", 0, 0},
 		{"submission without users", minimal + "smtp_listener \"s\" {\n  address = \"127.0.0.1:1\"\n  submission = true\n}\n", `smtp_listener "s"`, "at least one smtp_user", 0, 0},
 		{"submission without TLS", minimal + "smtp_user \"u\" { password = \"p\" }\nsmtp_listener \"s\" {\n  address = \"127.0.0.1:1\"\n  submission = true\n}\n", "true", "neither tls_cert nor trusted_networks", 0, 0},

@@ -177,8 +177,13 @@ type rawQueue struct {
 }
 
 type rawAudit struct {
-	Embedded *string   `hcl:"embedded"`
-	Postgres *string   `hcl:"postgres"`
+	Embedded          *string   `hcl:"embedded"`
+	Postgres          *string   `hcl:"postgres"`
+	LogDirectory      *string   `hcl:"log_directory"`
+	RotateSize        *string   `hcl:"rotate_size"`
+	RotateAge         *string   `hcl:"rotate_age"`
+	Keep              *string   `hcl:"keep"`
+	CorrelationWindow *string   `hcl:"correlation_window"`
 	Body     hcl.Body  `hcl:",body"`
 	DefRange hcl.Range `hcl:",def_range"`
 }
