@@ -184,6 +184,6 @@ type rawAudit struct {
 	RotateAge         *string   `hcl:"rotate_age"`
 	Keep              *string   `hcl:"keep"`
 	CorrelationWindow *string   `hcl:"correlation_window"`
-	Body     hcl.Body  `hcl:",body"`
-	DefRange hcl.Range `hcl:",def_range"`
+	Body              hcl.Body  `hcl:",body"`
+	DefRange          hcl.Range `hcl:",def_range"`
 }
