@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -241,17 +242,20 @@ func (g *Gateway) RFC822ToORAddress(m Mailbox) (x400.ORAddress, error) {
 }
 
 func (g *Gateway) addrToOR(m Mailbox, depth int) (x400.ORAddress, error) {
-	field := "address " + strconv.Quote(addrClip(addrText(m)))
+	text := addrText(m)
+	fail := func(err error) (x400.ORAddress, error) {
+		return x400.ORAddress{}, addressError("address "+strconv.Quote(addrClip(text)), err)
+	}
 	if len(m.LocalPart)+len(m.Domain) > addrMaxInput || len(m.Route) > 64 {
-		return x400.ORAddress{}, addressError(field, errors.New("address too long"))
+		return fail(errors.New("address too long"))
 	}
 	if m.Domain == "" {
-		return x400.ORAddress{}, addressError(field, errors.New("no domain"))
+		return fail(errors.New("no domain"))
 	}
 	// The address must be one that RFC 822 can carry (and so that the
 	// reverse mapping can read back).
-	if _, err := addrParse822(addrText(m)); err != nil {
-		return x400.ORAddress{}, addressError(field, err)
+	if _, err := addrParse822(text); err != nil {
+		return fail(err)
 	}
 	if len(m.Route) == 0 {
 		if a, ok := g.addrStageI(m); ok {
@@ -263,7 +267,7 @@ func (g *Gateway) addrToOR(m Mailbox, depth int) (x400.ORAddress, error) {
 	}
 	a, err := g.addrStageII(m)
 	if err != nil {
-		return x400.ORAddress{}, addressError(field, err)
+		return fail(err)
 	}
 	return a, nil
 }
@@ -1086,6 +1090,46 @@ func (g *Gateway) MailboxToORName(m Mailbox) (x400.ORName, error) {
 	return x400.ORName{ORAddress: a}, nil
 }
 
+// addrMemo remembers the O/R addresses that mailboxes mapped to during
+// one conversion (ToX400), so that an address named in the SMTP envelope
+// and in the heading (MAIL FROM and From:, RCPT TO and To:) is mapped
+// once. It lives for one call only: the tables may change between
+// conversions (SIGHUP), and its size is that of the message's address
+// lists. Failed mappings are not remembered. A nil addrMemo remembers
+// nothing.
+type addrMemo map[addrMemoKey]x400.ORAddress
+
+// addrMemoKey is what RFC822ToORAddress reads of a mailbox: its route
+// (joined by ",", which a domain cannot hold) and addr-spec.
+type addrMemoKey struct{ route, local, domain string }
+
+// mailboxToORName is MailboxToORName through memo. A remembered address
+// is returned with its slices copied, so that no two results share them
+// (the pointer fields, which nothing writes through, are shared as
+// addrCopy shares them).
+func (g *Gateway) mailboxToORName(m Mailbox, memo addrMemo) (x400.ORName, error) {
+	if memo == nil {
+		return g.MailboxToORName(m)
+	}
+	k := addrMemoKey{local: m.LocalPart, domain: m.Domain}
+	if len(m.Route) > 0 {
+		k.route = strings.Join(m.Route, ",")
+	}
+	if a, ok := memo[k]; ok {
+		a.OrganizationalUnits = slices.Clone(a.OrganizationalUnits)
+		a.TeletexOrganizationalUnits = slices.Clone(a.TeletexOrganizationalUnits)
+		a.DomainDefined = slices.Clone(a.DomainDefined)
+		a.TeletexDomainDefined = slices.Clone(a.TeletexDomainDefined)
+		a.UnknownExtensions = slices.Clone(a.UnknownExtensions)
+		return x400.ORName{ORAddress: a}, nil
+	}
+	n, err := g.MailboxToORName(m)
+	if err == nil {
+		memo[k] = n.ORAddress
+	}
+	return n, err
+}
+
 // ---------------------------------------------------------------------------
 // O/R descriptors, RFC 2156 §4.7.1 and §4.7.2.
 
@@ -1137,9 +1181,14 @@ func (g *Gateway) ORDescriptorToAddress(d *x400.ORDescriptor) (Address, error) {
 // descriptor with only its phrase as free form name, then one descriptor
 // per member.
 func (g *Gateway) AddressToORDescriptors(a Address) ([]x400.ORDescriptor, error) {
+	return g.addressToORDescriptors(a, nil)
+}
+
+// addressToORDescriptors is AddressToORDescriptors through memo.
+func (g *Gateway) addressToORDescriptors(a Address, memo addrMemo) ([]x400.ORDescriptor, error) {
 	switch {
 	case a.Mailbox != nil:
-		d, err := g.addrDescriptor(*a.Mailbox)
+		d, err := g.addrDescriptor(*a.Mailbox, memo)
 		if err != nil {
 			return nil, err
 		}
@@ -1148,7 +1197,7 @@ func (g *Gateway) AddressToORDescriptors(a Address) ([]x400.ORDescriptor, error)
 		out := make([]x400.ORDescriptor, 0, 1+len(a.Group.Members))
 		out = append(out, x400.ORDescriptor{FreeFormName: a.Group.Name})
 		for _, m := range a.Group.Members {
-			d, err := g.addrDescriptor(m)
+			d, err := g.addrDescriptor(m, memo)
 			if err != nil {
 				return nil, err
 			}
@@ -1159,18 +1208,25 @@ func (g *Gateway) AddressToORDescriptors(a Address) ([]x400.ORDescriptor, error)
 	return nil, addressError("address", errors.New("neither mailbox nor group"))
 }
 
-func (g *Gateway) addrDescriptor(m Mailbox) (x400.ORDescriptor, error) {
-	plain := Mailbox{AddrSpec: m.AddrSpec}
-	n, err := g.MailboxToORName(plain)
+func (g *Gateway) addrDescriptor(m Mailbox, memo addrMemo) (x400.ORDescriptor, error) {
+	n, err := g.mailboxToORName(Mailbox{AddrSpec: m.AddrSpec}, memo)
 	if err != nil {
 		return x400.ORDescriptor{}, err
 	}
-	parts := make([]string, 0, 1+len(m.Comments))
-	if m.Name != "" {
-		parts = append(parts, m.Name)
+	// The phrase and the comments joined by spaces.
+	free := m.Name
+	if len(m.Comments) > 0 {
+		var sb strings.Builder
+		sb.WriteString(m.Name)
+		for i, c := range m.Comments {
+			if i > 0 || m.Name != "" {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(c)
+		}
+		free = sb.String()
 	}
-	parts = append(parts, m.Comments...)
-	return x400.ORDescriptor{FormalName: &n, FreeFormName: strings.Join(parts, " ")}, nil
+	return x400.ORDescriptor{FormalName: &n, FreeFormName: free}, nil
 }
 
 // ---------------------------------------------------------------------------

@@ -31,7 +31,6 @@ import (
 	"io"
 	"mime"
 	"mime/quotedprintable"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -1282,7 +1281,7 @@ func (c *bodyConv) octetStream(h Header, params map[string]string, data []byte, 
 			c.rep.Dropped(name+" Content-Disposition "+k, "no FTBP parameter holds it (RFC 2157 §2.3.3)")
 			continue
 		}
-		t, err := mail.ParseDate(v)
+		t, err := parseDate(v)
 		if err != nil {
 			c.rep.Dropped(name+" Content-Disposition "+k, "not an RFC 5322 date-time: "+v)
 			continue
@@ -1301,7 +1300,7 @@ func (c *bodyConv) message(data []byte, depth int, name string) (x400.BodyPart, 
 	if err != nil {
 		return x400.BodyPart{}, syntaxError(name+" message/rfc822", err)
 	}
-	ipm, err := c.g.rfc822ToIPM(h, data[n:], false, nil, depth+1, c.rep)
+	ipm, _, err := c.g.rfc822ToIPM(h, data[n:], false, nil, depth+1, nil, c.rep)
 	if err != nil {
 		return x400.BodyPart{}, err
 	}

@@ -115,19 +115,18 @@ func convertRepeatable(name string) bool {
 // the envelope (§4.6.1, §5.1.5, §5.1.6). Errors and RecipientErrors as
 // for ToSMTP.
 func (g *Gateway) ToX400(m *SMTPMessage, rep *Report) (*x400.Message, []RecipientError, error) {
-	ipm, err := g.rfc822ToIPM(m.Header, m.Body, true, m.Envelope.MTPriority, 0, rep)
+	// The heading and the envelope name mostly the same addresses (From:
+	// and MAIL FROM, To: and RCPT TO): each is mapped once.
+	memo := addrMemo{}
+	ipm, mil, err := g.rfc822ToIPM(m.Header, m.Body, true, m.Envelope.MTPriority, 0, memo, rep)
 	if err != nil {
 		return nil, nil, err
-	}
-	mil, err := ipm.Heading.Military()
-	if err != nil {
-		return nil, nil, contentError("MMHS fields", err)
 	}
 	var prec *x400.Precedence
 	if mil != nil {
 		prec = mil.PrimaryPrecedence
 	}
-	env, rerrs, err := g.SMTPToEnvelope(&m.Envelope, m.Header, prec, rep)
+	env, rerrs, err := g.smtpToEnvelope(&m.Envelope, m.Header, prec, rep, memo)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -246,8 +245,11 @@ func (g *Gateway) ipmToRFC822(ipm *x400.IPM, rep *Report) (Header, []byte, error
 // forwarded.
 //
 // depth is how deep the message is nested in message/rfc822 contents and
-// multiparts (0 for the message itself), which BodyMaxDepth bounds.
-func (g *Gateway) rfc822ToIPM(h Header, body []byte, top bool, mtPriority *int, depth int, rep *Report) (*x400.IPM, error) {
+// multiparts (0 for the message itself), which BodyMaxDepth bounds. The
+// heading's addresses are mapped through memo (nil: none). The military
+// heading set in the IPM's heading is returned too (nil when the message
+// has no MMHS fields), so that it need not be decoded again.
+func (g *Gateway) rfc822ToIPM(h Header, body []byte, top bool, mtPriority *int, depth int, memo addrMemo, rep *Report) (*x400.IPM, *x400.MilitaryHeading, error) {
 	var heading, military, mime Header
 	for _, f := range h {
 		switch {
@@ -260,30 +262,30 @@ func (g *Gateway) rfc822ToIPM(h Header, body []byte, top bool, mtPriority *int, 
 			heading = append(heading, f)
 		}
 	}
-	hd, err := g.HeaderToHeading(heading, rep)
+	hd, err := g.headerToHeading(heading, rep, memo)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mil, err := g.HeaderToMilitary(military, mtPriority, rep)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if mil != nil {
 		// RFC 6477 §6 a.: without MMHS-Extended-Authorisation-Info the
 		// release time is the Date: field's.
 		if err := g.MilitaryReleaseFromDate(mil, h, rep); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if err := hd.SetMilitary(mil); err != nil {
-			return nil, contentError("MMHS fields", err)
+			return nil, nil, contentError("MMHS fields", err)
 		}
 	}
 	parts, err := g.mimeToBody(mime, body, depth, rep)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if st := TopMultipartSubtype(mime); st != "" {
 		hd.Extensions = append(hd.Extensions, MultipartHeadingExtension(st, true))
 	}
-	return &x400.IPM{Heading: hd, Body: parts}, nil
+	return &x400.IPM{Heading: hd, Body: parts}, mil, nil
 }

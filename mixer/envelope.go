@@ -8,7 +8,6 @@ package mixer
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -63,7 +62,7 @@ func envFormatDate(t time.Time) string { return t.Format(envDateLayout) }
 // two-digit years and named zones, RFC 2156 §3.3.5).
 func envParseDate(s string) (time.Time, error) {
 	s = strings.TrimSpace(envStripComments(s))
-	t, err := mail.ParseDate(s)
+	t, err := parseDate(s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("bad date-time %q", envClip(s))
 	}
@@ -1048,6 +1047,7 @@ func envStripComments(s string) string {
 		return s
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	depth, quoted := 0, false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -1146,6 +1146,12 @@ type envTraceField struct {
 // malformed informative ones (trace, Priority, X400-Content-Type, ...)
 // are dropped with the reason in rep.
 func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precedence, rep *Report) (x400.MessageTransferEnvelope, []RecipientError, error) {
+	return g.smtpToEnvelope(env, h, prec, rep, nil)
+}
+
+// smtpToEnvelope is SMTPToEnvelope with MAIL FROM and RCPT TO mapped
+// through memo (nil: none).
+func (g *Gateway) smtpToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precedence, rep *Report, memo addrMemo) (x400.MessageTransferEnvelope, []RecipientError, error) {
 	var out x400.MessageTransferEnvelope
 	if env == nil {
 		return out, nil, syntaxError("SMTP envelope", errors.New("no envelope"))
@@ -1163,7 +1169,7 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 		if err != nil {
 			return out, nil, syntaxError("MAIL FROM", err)
 		}
-		on, err := g.MailboxToORName(mb)
+		on, err := g.mailboxToORName(mb, memo)
 		if err != nil {
 			return out, nil, envAddressError("MAIL FROM", err)
 		}
@@ -1174,6 +1180,7 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 
 	// recipients (§4.6.1, Appendix A §3.1)
 	var recErrs []RecipientError
+	out.PerRecipientFields = make([]x400.PerRecipientTransferFields, 0, len(env.Recipients))
 	for i, r := range env.Recipients {
 		name := "RCPT TO " + strconv.Itoa(i+1)
 		mb, err := ParseMailbox("<" + r.Address + ">")
@@ -1181,7 +1188,7 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 			recErrs = append(recErrs, RecipientError{Index: i, Err: addressError(name, err)})
 			continue
 		}
-		on, err := g.MailboxToORName(mb)
+		on, err := g.mailboxToORName(mb, memo)
 		if err != nil {
 			recErrs = append(recErrs, RecipientError{Index: i, Err: envAddressError(name, err)})
 			continue
@@ -1205,6 +1212,7 @@ func (g *Gateway) SMTPToEnvelope(env *SMTPEnvelope, h Header, prec *x400.Precede
 		out.PerRecipientFields = append(out.PerRecipientFields, rf)
 	}
 	if len(out.PerRecipientFields) == 0 {
+		out.PerRecipientFields = nil
 		return out, recErrs, addressError("RCPT TO", errors.New("no recipient can be mapped to X.400"))
 	}
 

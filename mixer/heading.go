@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"mime"
-	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -322,6 +321,12 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 // not conform, go into the rfc-822-field-list heading extension (§5.1.2).
 // An address that cannot be mapped is an error naming its field.
 func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
+	return g.headerToHeading(h, rep, nil)
+}
+
+// headerToHeading is HeaderToHeading with the addresses mapped through
+// memo (nil: none).
+func (g *Gateway) headerToHeading(h Header, rep *Report, memo addrMemo) (x400.Heading, error) {
 	var hd x400.Heading
 	var ext []string
 	count := map[string]int{}
@@ -347,6 +352,17 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 	// once, merged fields having no single text.
 	keep := func(f Field) {
 		if count[strings.ToLower(f.Name)] == 1 && !g.hdgSame(f.Name, f.Value, f.Value) {
+			carry(f, "original text, which the mapping does not give back")
+		}
+	}
+	// keepMapped is keep for an address field already mapped to X.400:
+	// back is what hdgNormalize would write from it (the same parse and
+	// mapping, done once).
+	keepMapped := func(f Field, back func() (string, error)) {
+		if count[strings.ToLower(f.Name)] != 1 {
+			return
+		}
+		if s, err := back(); err != nil || hdgCollapse(s) != hdgCollapse(f.Value) {
 			carry(f, "original text, which the mapping does not give back")
 		}
 	}
@@ -381,7 +397,7 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 				bad(err)
 				continue
 			}
-			ds, err := g.hdgDescriptorsIn(f.Name, list)
+			ds, err := g.hdgDescriptorsIn(f.Name, list, memo)
 			if err != nil {
 				return x400.Heading{}, err
 			}
@@ -403,14 +419,14 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 				fromDesc = append(fromDesc, ds...)
 				rep.Mapped(f.Name, "heading.originator")
 			}
-			keep(f)
+			keepMapped(f, func() (string, error) { return g.hdgDescriptorsOut(f.Name, ds) })
 		case "to", "cc", "bcc":
 			list, err := ParseAddressList(f.Value)
 			if err != nil {
 				bad(err)
 				continue
 			}
-			rs, err := g.hdgRecipientsIn(f.Name, list)
+			rs, err := g.hdgRecipientsIn(f.Name, list, memo)
 			if err != nil {
 				return x400.Heading{}, err
 			}
@@ -428,7 +444,7 @@ func (g *Gateway) HeaderToHeading(h Header, rep *Report) (x400.Heading, error) {
 				hd.BlindCopyRecipients = append(hd.BlindCopyRecipients, rs...)
 				rep.Mapped(f.Name, "heading.blind-copy-recipients")
 			}
-			keep(f)
+			keepMapped(f, func() (string, error) { return g.hdgRecipientsOut(f.Name, rs, nil) })
 		case "in-reply-to", "references", "supersedes", "obsoletes":
 			ids, cut, err := ParseReferences(f.Value)
 			if err != nil {
@@ -692,14 +708,14 @@ func (g *Gateway) hdgNormalize(name, v string) (string, bool) {
 			return "", false
 		}
 		if n == "to" || n == "cc" || n == "bcc" {
-			rs, err := g.hdgRecipientsIn(name, list)
+			rs, err := g.hdgRecipientsIn(name, list, nil)
 			if err != nil {
 				return "", false
 			}
 			s, err := g.hdgRecipientsOut(name, rs, nil)
 			return s, err == nil
 		}
-		ds, err := g.hdgDescriptorsIn(name, list)
+		ds, err := g.hdgDescriptorsIn(name, list, nil)
 		if err != nil {
 			return "", false
 		}
@@ -899,10 +915,10 @@ func (g *Gateway) hdgRecipientsOut(field string, rs []x400.RecipientSpecifier, r
 }
 
 // hdgDescriptorsIn maps an address list to O/R descriptors (§4.7.1).
-func (g *Gateway) hdgDescriptorsIn(field string, list []Address) ([]x400.ORDescriptor, error) {
+func (g *Gateway) hdgDescriptorsIn(field string, list []Address, memo addrMemo) ([]x400.ORDescriptor, error) {
 	var out []x400.ORDescriptor
 	for i, a := range list {
-		ds, err := g.AddressToORDescriptors(a)
+		ds, err := g.addressToORDescriptors(a, memo)
 		if err != nil {
 			return nil, hdgFieldError(field+" address "+strconv.Itoa(i+1), err)
 		}
@@ -915,8 +931,8 @@ func (g *Gateway) hdgDescriptorsIn(field string, list []Address) ([]x400.ORDescr
 // with the defaults). A mailbox's "(Reply requested)" comment, which
 // §4.7.2 step 6 writes, is taken back as reply-requested so that the
 // mapping is reversible.
-func (g *Gateway) hdgRecipientsIn(field string, list []Address) ([]x400.RecipientSpecifier, error) {
-	var out []x400.RecipientSpecifier
+func (g *Gateway) hdgRecipientsIn(field string, list []Address, memo addrMemo) ([]x400.RecipientSpecifier, error) {
+	out := make([]x400.RecipientSpecifier, 0, len(list))
 	for i, a := range list {
 		reply := false
 		if a.Mailbox != nil {
@@ -929,7 +945,7 @@ func (g *Gateway) hdgRecipientsIn(field string, list []Address) ([]x400.Recipien
 				a.Mailbox, reply = &m, true
 			}
 		}
-		ds, err := g.AddressToORDescriptors(a)
+		ds, err := g.addressToORDescriptors(a, memo)
 		if err != nil {
 			return nil, hdgFieldError(field+" address "+strconv.Itoa(i+1), err)
 		}
@@ -1027,7 +1043,7 @@ func hdgDateOut(t time.Time) string {
 
 // hdgDateIn reads a date-time; UTCTime keeps whole seconds.
 func hdgDateIn(v string) (time.Time, error) {
-	t, err := mail.ParseDate(strings.TrimSpace(v))
+	t, err := parseDate(strings.TrimSpace(v))
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -7,7 +7,6 @@ package mixer
 
 import (
 	"errors"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -538,7 +537,7 @@ func (g *Gateway) MilitaryReleaseFromDate(m *x400.MilitaryHeading, h Header, rep
 	if !ok {
 		return nil
 	}
-	t, err := mail.ParseDate(strings.TrimSpace(v))
+	t, err := parseDate(strings.TrimSpace(v))
 	if err != nil {
 		return syntaxError("Date", errors.New("not an RFC 5322 date-time: "+strings.TrimPrefix(err.Error(), "mail: ")))
 	}

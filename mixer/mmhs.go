@@ -9,7 +9,6 @@ package mixer
 
 import (
 	"math"
-	"net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -493,7 +492,7 @@ func ParseMMHSExtendedAuthorisationInfo(value string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	t, err := mail.ParseDate(sc.s)
+	t, err := parseDate(sc.s)
 	if err != nil {
 		return time.Time{}, sc.errorf(0, "not an RFC 5322 date-time: "+strings.TrimPrefix(err.Error(), "mail: "))
 	}

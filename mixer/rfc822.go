@@ -17,8 +17,10 @@ package mixer
 import (
 	"bytes"
 	"mime"
+	"net/mail"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // AddrSpec is an RFC 5322 §3.4.1 addr-spec: local-part "@" domain.
@@ -568,7 +570,7 @@ func (p *rfc822Parser) quotedString() (string, error) {
 // part; which one is decided by what follows), skipping CFWS after each.
 // p must be at a non-CFWS character.
 func (p *rfc822Parser) words() ([]rfc822Token, error) {
-	var toks []rfc822Token
+	toks := make([]rfc822Token, 0, 4) // "first.last", "Display Name"
 	space := false
 	for !p.eof() {
 		c := p.s[p.i]
@@ -665,12 +667,24 @@ func (p *rfc822Parser) addrSpecAfter(toks []rfc822Token) (AddrSpec, error) {
 			return a, &AddressError{Offset: t.off, Msg: "local part: words not separated by '.' (a display name needs <addr-spec>)"}
 		}
 		a.Quoted = a.Quoted || t.quoted
-		b.WriteString(t.text)
 	}
-	if toks[len(toks)-1].dot {
-		return a, &AddressError{Offset: toks[len(toks)-1].off, Msg: "local part ends with '.'"}
+	last := toks[len(toks)-1]
+	if last.dot {
+		return a, &AddressError{Offset: last.off, Msg: "local part ends with '.'"}
 	}
-	a.LocalPart = b.String()
+	// Unquoted words with nothing between them are the text itself.
+	contiguous := !a.Quoted
+	for i := 1; i < len(toks) && contiguous; i++ {
+		contiguous = toks[i].off == toks[i-1].off+len(toks[i-1].text)
+	}
+	if contiguous {
+		a.LocalPart = p.s[toks[0].off : last.off+len(last.text)]
+	} else {
+		for _, t := range toks {
+			b.WriteString(t.text)
+		}
+		a.LocalPart = b.String()
+	}
 	if p.eof() || p.s[p.i] != '@' {
 		return a, p.errf("'@' domain expected after the local part")
 	}
@@ -727,6 +741,20 @@ func (p *rfc822Parser) domain() (string, error) {
 			}
 		}
 	}
+	// While no CFWS has come between its atoms and dots, the domain is
+	// the text p.s[start:end]; b holds it once some has.
+	start, end, split := p.i, p.i, false
+	add := func(from, to int) {
+		if !split && from == end {
+			end = to
+			return
+		}
+		if !split {
+			b.WriteString(p.s[start:end])
+			split = true
+		}
+		b.WriteString(p.s[from:to])
+	}
 	for {
 		j := p.i
 		for j < len(p.s) && rfc822IsAtext(p.s[j]) {
@@ -738,15 +766,18 @@ func (p *rfc822Parser) domain() (string, error) {
 			}
 			return "", p.errf("domain: name expected, found " + rfc822Quote(p.s[p.i]))
 		}
-		b.WriteString(p.s[p.i:j])
+		add(p.i, j)
 		p.i = j
 		if err := p.skipCFWS(); err != nil {
 			return "", err
 		}
 		if p.eof() || p.s[p.i] != '.' {
-			return b.String(), nil
+			if split {
+				return b.String(), nil
+			}
+			return p.s[start:end], nil
 		}
-		b.WriteByte('.')
+		add(p.i, p.i+1)
 		p.i++
 		if err := p.skipCFWS(); err != nil {
 			return "", err
@@ -1121,4 +1152,24 @@ func rfc822Fold(b []byte, v string, prefix int) []byte {
 		}
 	}
 	return append(b, v[start:]...)
+}
+
+// rfc822DateLayout is the usual RFC 5322 §3.3 date-time: a day of the
+// week, four-digit year, seconds and a numeric zone. It is the first
+// layout with a day of the week that net/mail.ParseDate tries.
+const rfc822DateLayout = "Mon, 2 Jan 2006 15:04:05 -0700"
+
+// parseDate is net/mail.ParseDate, the same result for every input, with
+// a fast path for the usual form. net/mail first tries, and fails, the
+// 24 layouts without a day of the week (each failure allocating its
+// error) before it reaches rfc822DateLayout; a text that time.Parse reads
+// with that layout is exactly what net/mail passes to it (no CR or LF,
+// nothing before the day name, nothing after the zone), and no layout
+// before it can read a text that starts with a day name, so net/mail
+// would return this very result.
+func parseDate(s string) (time.Time, error) {
+	if t, err := time.Parse(rfc822DateLayout, s); err == nil {
+		return t, nil
+	}
+	return mail.ParseDate(s)
 }
