@@ -39,6 +39,12 @@ type Subject struct {
 	// ReturnContent asks DSNToDR to return the content a DSN carries
 	// (X.411 content-return-request of the subject message).
 	ReturnContent bool
+	// Returned is the subject as an Internet message (header and body),
+	// when the gateway makes a DSN on a message that came by SMTP:
+	// DRToDSN returns it (whole for RET=FULL, or a non-delivery without
+	// RET, up to 1 MiB; else its header) as the report's third part
+	// (RFC 3464 §2, RFC 6522 §3). A report's own returned content wins.
+	Returned []byte
 	// Recipients are the subject's recipients.
 	Recipients []SubjectRecipient
 }
@@ -359,8 +365,11 @@ func DRToDSN(g *mixer.Gateway, rpt *x400.Report, subj *Subject, rep *mixer.Repor
 	}
 	var retHeader *dsnRet
 	var retBody []byte
-	if c.ReturnedContent != nil {
+	switch {
+	case c.ReturnedContent != nil:
 		retHeader, retBody = dsnReturned(g, c.ReturnedContent, ret, rep)
+	case subj.Returned != nil:
+		retHeader, retBody = dsnReturnedRFC822(subj.Returned, ret, rep)
 	}
 
 	// The human-readable part, EBNF.dr-user-info.
@@ -667,6 +676,27 @@ type dsnRet struct {
 }
 
 func (r *dsnRet) isDump() bool { return r.dump }
+
+// dsnReturnMax is the largest original message a DSN returns whole; a
+// larger one is returned as its header (RFC 3461 §6.2: the MTA may
+// return headers only when the message is large).
+const dsnReturnMax = 1 << 20
+
+// dsnReturnedRFC822 is the third part of a DSN on an Internet message:
+// the message itself (RET=FULL, up to dsnReturnMax) or its header.
+func dsnReturnedRFC822(msg []byte, ret string, rep *mixer.Report) (*dsnRet, []byte) {
+	h, n, err := mixer.ParseHeader(msg, mixer.HeaderLimits{})
+	if err != nil {
+		rep.Dropped("returned message", "header does not parse: "+err.Error())
+		return nil, nil
+	}
+	if ret == "HDRS" || len(msg) > dsnReturnMax {
+		rep.Mapped("returned message", "text/rfc822-headers")
+		return &dsnRet{h: h}, nil
+	}
+	rep.Mapped("returned message", "message/rfc822")
+	return &dsnRet{h: h}, msg[n:]
+}
 
 // dsnReturned converts the returned content (an IPM) for the third part:
 // the header and, for RET=FULL, the body. Content that is not an IPM is a

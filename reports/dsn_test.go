@@ -702,3 +702,28 @@ func FuzzParseDSN(f *testing.F) {
 		}
 	})
 }
+
+// A DSN the gateway makes on an Internet message returns that message
+// (Subject.Returned): whole with RET=FULL, its header with RET=HDRS.
+func TestDSNReturnsInternetMessage(t *testing.T) {
+	g := dsnTestGateway(t)
+	dsnFixedClock(t)
+	orig := []byte("From: a@example.net\r\nMessage-ID: <orig1@example.net>\r\nSubject: hi\r\n\r\nThe body line.\r\n")
+	for _, ret := range []string{"FULL", "HDRS"} {
+		rpt := x400.SampleReport().Report
+		rpt.Content.PerRecipientFields = rpt.Content.PerRecipientFields[:1]
+		rpt.Content.ReturnedContent = nil
+		subj := &Subject{Ret: ret, OriginatorAddress: "a@example.net", Returned: orig,
+			Recipients: []SubjectRecipient{{Number: 1, Address: "jmartin@plans.example"}}}
+		m, err := DRToDSN(g, rpt, subj, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := string(m.Bytes())
+		full := strings.Contains(raw, "Content-Type: message/rfc822") && strings.Contains(raw, "The body line.")
+		hdrs := strings.Contains(raw, "Content-Type: text/rfc822-headers") && !strings.Contains(raw, "The body line.")
+		if !strings.Contains(raw, "Message-ID: <orig1@example.net>") || (ret == "FULL" && !full) || (ret == "HDRS" && !hdrs) {
+			t.Errorf("RET=%s: returned part wrong:\n%s", ret, raw)
+		}
+	}
+}
