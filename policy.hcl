@@ -269,8 +269,8 @@ queue {
 audit {
   embedded = "audit.db"
   # postgres = "postgres://mixerd@localhost/mixerd?sslmode=verify-full"
-  # The log's directory (default "audit").
-  log_directory = "audit"
+  # The log's directory (default "audit-log").
+  log_directory = "audit-log"
   # A new log file past this size or age (defaults 64MiB, 24h).
   rotate_size = "64MiB"
   rotate_age  = "24h"

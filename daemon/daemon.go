@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"mixerd/admin"
+	"mixerd/audit"
 	"net"
 	"reflect"
 	"sync"
@@ -34,6 +35,10 @@ import (
 type Daemon struct {
 	log *slog.Logger
 	q   *queue.Queue
+	// audit is the audit log (audit.go), index the correlation index of
+	// the departures it records.
+	audit *audit.Log
+	index *audit.Index
 
 	// st is the routing state for new work (policy, mixer gateway, P1
 	// pools); Reload swaps it.
@@ -80,6 +85,10 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := d.openAudit(p); err != nil {
+		st.closePools(context.Background())
+		return nil, err
+	}
 	lanes := map[x400.Precedence]queue.LaneConfig{}
 	reservedFlash := 0
 	reservedImm := 0
@@ -105,6 +114,7 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	})
 	if err != nil {
 		st.closePools(context.Background())
+		d.audit.Close()
 		return nil, fmt.Errorf("spool: %w", err)
 	}
 	d.q = q
@@ -398,6 +408,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		wg.Go(func() { d.worker(ctx, dctx, x400.PrecedenceDeferred) })
 	}
 	wg.Go(func() { d.reportsLoop(ctx) })
+	wg.Go(func() { d.pruneLoop(ctx) })
 	if d.adminl != nil {
 		h := admin.New(admin.Config{Queue: d.q, Token: d.first.Admin.Token, Logger: d.log.With("component", "admin")})
 		wg.Go(func() {
@@ -455,5 +466,8 @@ func (d *Daemon) closeAll(ctx context.Context) {
 	}
 	if d.q != nil {
 		d.q.Close()
+	}
+	if d.audit != nil {
+		d.audit.Close()
 	}
 }

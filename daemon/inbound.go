@@ -98,12 +98,16 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 	}
 	m.MTSID += " " + rcptKey(m.Recipients)
 	m.Envelope, _ = json.Marshal(env)
-	id, dup, err := d.q.Put(ctx, m, raw)
+	rec := p1Arrival(apdu, m, from, &env)
+	id, dup, err := d.q.PutWith(ctx, m, raw, d.arrivalHook(rec))
 	if err != nil {
 		log.Error("APDU not spooled, transfer refused", "mtsid", m.MTSID, "err", err)
 		return err
 	}
 	if dup {
+		if err := d.recordDuplicate(rec, id); err != nil {
+			return err
+		}
 		log.Info("duplicate APDU acknowledged", "id", id, "mtsid", m.MTSID)
 		return nil
 	}
@@ -200,7 +204,12 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 	if err != nil {
 		return nil, err
 	}
-	id, dup, err := d.q.Put(ctx, m, msg)
+	kind := "message"
+	if herr == nil {
+		kind = ackKind(h)
+	}
+	rec := smtpArrival(&env.SMTPEnvelope, h, m, se.Remote, kind)
+	id, dup, err := d.q.PutWith(ctx, m, msg, d.arrivalHook(rec))
 	switch {
 	case errors.Is(err, queue.ErrFull):
 		log.Error("spool full, message refused", "err", err)
@@ -213,16 +222,19 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 		return nil, err
 	}
 	if dup {
+		if err := d.recordDuplicate(rec, id); err != nil {
+			return nil, err
+		}
 		log.Info("duplicate message acknowledged", "id", id, "message_id", m.MessageID)
 		return &smtp.Receipt{ID: id}, nil
 	}
 	log.Info("message spooled", "id", id, "precedence", prec, "rcpts", len(m.Recipients))
-	rec := &smtp.Receipt{ID: id}
+	receipt := &smtp.Receipt{ID: id}
 	if s.delay > 0 {
-		rec.Forwarded = d.acks.wait(id, s.delay+time.Second)
+		receipt.Forwarded = d.acks.wait(id, s.delay+time.Second)
 		d.signal(id)
 	}
-	return rec, nil
+	return receipt, nil
 }
 
 // acceptRcpt says whether an SMTP recipient is for us (RFC 5321 §3.6.2:

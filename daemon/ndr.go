@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"mixerd/audit"
 	"mixerd/mixer"
 	"mixerd/queue"
 	"mixerd/reports"
@@ -91,6 +92,9 @@ func (d *Daemon) reportMessage(ctx context.Context, id string, fs []queue.Failur
 			return false
 		}
 		log.Error("no non-delivery report: recipients dead, kept for operators", "reason", o.dead, "rcpts", rcpts)
+		if m.ID != "" {
+			d.recordDead(&m, o.dead, rcpts)
+		}
 		d.signal(id)
 		return true
 	}
@@ -99,6 +103,17 @@ func (d *Daemon) reportMessage(ctx context.Context, id string, fs []queue.Failur
 		if err != nil {
 			log.Error("non-delivery report not spooled, tried again later", "err", err)
 			return false
+		}
+		typ := "dsn"
+		if o.item.Kind == queue.KindP1 {
+			typ = "dr"
+		}
+		var ar []audit.Recipient
+		for _, qi := range rcpts {
+			ar = append(ar, (&outcome{}).recipient(&m, qi))
+		}
+		if err := d.recordReportSent(&m, typ, false, rid, ar, ""); err != nil {
+			return false // tried again: the report's Put is then a duplicate
 		}
 		log.Info("non-delivery report spooled", "report", rid, "dup", dup, "kind", o.item.Kind,
 			"to", o.item.Recipients[0].Address, "hop", o.item.Recipients[0].NextHop, "rcpts", rcpts)
@@ -154,16 +169,10 @@ func supplementary(f *queue.Failure) string {
 			s = "delivery failed at the " + string(f.Last.Stage) + " stage"
 		}
 	}
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r > '~' {
-			return ' '
-		}
-		return r
-	}, s)
-	if len(s) > 256 {
-		s = s[:256]
-	}
-	return strings.TrimSpace(s)
+	// A PrintableString of at most 256 characters (X.411 §12.2.1.3.1):
+	// an SMTP reply's "<bob@example.org>" would make the report
+	// unencodable.
+	return reports.SupplementaryInfo(s)
 }
 
 // ndrKey is a short digest of a message's queue ID and failed recipients:
@@ -195,12 +204,15 @@ func (d *Daemon) ndrP1(st *state, m *queue.Message, body []byte, fs []queue.Fail
 	if err != nil {
 		return ndrOutcome{dead: "spooled APDU unusable, no report built: " + err.Error()}
 	}
-	if apdu.Message == nil {
-		return ndrOutcome{dead: "undeliverable " + kindName(apdu) + ": no report is made on it"}
-	}
 	var env p1Envelope
 	if err := json.Unmarshal(m.Envelope, &env); err != nil {
 		return ndrOutcome{dead: "spooled envelope unusable, no report built: " + err.Error()}
+	}
+	if apdu.Probe != nil {
+		return d.ndrProbe(st, m, apdu.Probe, &env, fs)
+	}
+	if apdu.Message == nil {
+		return ndrOutcome{dead: "undeliverable " + kindName(apdu) + ": no report is made on it"}
 	}
 	e := &apdu.Message.Envelope
 	now := time.Now().UTC().Truncate(time.Second)
@@ -259,6 +271,40 @@ func (d *Daemon) ndrP1(st *state, m *queue.Message, body []byte, fs []queue.Fail
 	return ndrOutcome{item: item, body: raw}
 }
 
+// ndrProbe answers a probe on the recipients the gateway cannot reach
+// (no route, or they failed): a report with their non-delivery elements
+// (X.411 §12.2.1.2, RFC 2156 §5.3.9), when the probe asked for one.
+func (d *Daemon) ndrProbe(st *state, m *queue.Message, p *x400.ProbeTransferEnvelope, env *p1Envelope, fs []queue.Failure) ndrOutcome {
+	var outs []reports.ProbeOutcome
+	for i := range fs {
+		f := &fs[i]
+		if f.Recipient < 0 || f.Recipient >= len(env.Fields) {
+			return ndrOutcome{dead: fmt.Sprintf("recipient %d not in the spooled envelope, no report built", f.Recipient)}
+		}
+		nd := nonDelivery(f)
+		outs = append(outs, reports.ProbeOutcome{Field: env.Fields[f.Recipient], Reason: nd.Reason, Diagnostic: nd.Diagnostic,
+			Text: supplementary(f)})
+	}
+	rpt, ok := reports.ProbeReport(reporting(st, ndrKey(m.ID, fs)), p, outs, m.Arrival, time.Now())
+	if !ok {
+		return ndrOutcome{}
+	}
+	hop, why := d.routeOR(st, &p.OriginatorName.ORAddress)
+	if hop == hopNone {
+		return ndrOutcome{dead: "no route for the probe's report to its originator: " + why}
+	}
+	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
+	if err != nil {
+		return ndrOutcome{dead: "probe report not encodable: " + err.Error()}
+	}
+	rcpts := []queue.Recipient{{Address: p.OriginatorName.String(), NextHop: hop}}
+	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "ndr", Peer: m.ID},
+		Precedence: reportPrecedence(m.Precedence),
+		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts), Recipients: rcpts}
+	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
+	return ndrOutcome{item: item, body: raw}
+}
+
 func kindName(apdu *x400.MTSAPDU) string {
 	switch {
 	case apdu.Probe != nil:
@@ -275,7 +321,7 @@ func kindName(apdu *x400.MTSAPDU) string {
 // P1 and converted by reports.DRToDSN (RFC 2156 §5.3.8), sent with MAIL
 // FROM:<> (RFC 3461 §6.2). None on a null reverse-path or on a DSN or MDN
 // (RFC 3461 §6.2, RFC 5321 §4.5.5): those recipients are kept dead for the
-// operators. The returned content is not included yet.
+// operators. The message is returned per its RET (reports.Subject.Returned).
 func (d *Daemon) ndrSMTP(st *state, m *queue.Message, body []byte, fs []queue.Failure) ndrOutcome {
 	var se smtpEnvelope
 	if err := json.Unmarshal(m.Envelope, &se); err != nil {
@@ -285,19 +331,7 @@ func (d *Daemon) ndrSMTP(st *state, m *queue.Message, body []byte, fs []queue.Fa
 	if reports.IsAcknowledgement(&mixer.SMTPMessage{Envelope: se.Env, Header: h}) {
 		return ndrOutcome{dead: "undeliverable message with a null reverse-path or a delivery/disposition notification: no report is made on it"}
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	key := ndrKey(m.ID, fs)
-	subj := &reports.Subject{MTSIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: st.pol.Gateway.GDI, LocalIdentifier: key},
-		EnvID: se.Env.EnvID, OriginatorAddress: se.Env.MailFrom, Ret: se.Env.Ret}
-	rpt := &x400.Report{Envelope: x400.ReportTransferEnvelope{
-		ReportIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: st.pol.Gateway.GDI, LocalIdentifier: key},
-		TraceInformation: x400.TraceInformation{trace(st)}},
-		Content: x400.ReportTransferContent{SubjectIdentifier: subj.MTSIdentifier}}
-	if mb, err := mixer.ParseMailbox(se.Env.MailFrom); err == nil {
-		if a, err := st.gw.RFC822ToORAddress(mb); err == nil {
-			rpt.Envelope.ReportDestinationName = x400.ORName{ORAddress: a}
-		}
-	}
+	var items []dsnItem
 	for i := range fs {
 		f := &fs[i]
 		if f.Recipient < 0 || f.Recipient >= len(se.Env.Recipients) {
@@ -307,26 +341,66 @@ func (d *Daemon) ndrSMTP(st *state, m *queue.Message, body []byte, fs []queue.Fa
 		if rc.Notify != 0 && (rc.Notify&mixer.NotifyNever != 0 || rc.Notify&mixer.NotifyFailure == 0) {
 			continue
 		}
+		items = append(items, dsnItem{index: f.Recipient, at: se.Received,
+			rt: x400.ReportType{NonDelivery: nonDelivery(f)}, suppl: supplementary(f)})
+	}
+	return d.smtpDSN(st, m, &se, body, ndrKey(m.ID, fs), items)
+}
+
+// dsnItem is one recipient of a DSN the gateway makes on an SMTP message:
+// its index in the envelope, the delivery or non-delivery, when, the
+// supplementary text, and whether it was relayed to a hop without DSN.
+type dsnItem struct {
+	index   int
+	at      time.Time
+	rt      x400.ReportType
+	suppl   string
+	relayed bool
+}
+
+// smtpDSN builds the DSN (RFC 3464, RFC 6522) the gateway makes on the
+// recipients items of message m (envelope se, bytes body), to its MAIL
+// FROM: an X.400 report made for them, converted by reports.DRToDSN (RFC
+// 2156 §5.3.8), sent with MAIL FROM:<> (RFC 3461 §6.2), with the message
+// returned per its RET. No items: none.
+func (d *Daemon) smtpDSN(st *state, m *queue.Message, se *smtpEnvelope, body []byte, key string, items []dsnItem) ndrOutcome {
+	if len(items) == 0 {
+		return ndrOutcome{}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
+	subj := &reports.Subject{MTSIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: st.pol.Gateway.GDI, LocalIdentifier: key},
+		EnvID: se.Env.EnvID, OriginatorAddress: se.Env.MailFrom, Ret: se.Env.Ret, Returned: body}
+	rpt := &x400.Report{Envelope: x400.ReportTransferEnvelope{
+		ReportIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: st.pol.Gateway.GDI, LocalIdentifier: key},
+		TraceInformation: x400.TraceInformation{trace(st)}},
+		Content: x400.ReportTransferContent{SubjectIdentifier: subj.MTSIdentifier}}
+	if mb, err := mixer.ParseMailbox(se.Env.MailFrom); err == nil {
+		if a, err := st.gw.RFC822ToORAddress(mb); err == nil {
+			rpt.Envelope.ReportDestinationName = x400.ORName{ORAddress: a}
+		}
+	}
+	for _, it := range items {
+		rc := &se.Env.Recipients[it.index]
 		var name x400.ORName
 		if mb, err := mixer.ParseMailbox(rc.Address); err == nil {
 			if a, err := st.gw.RFC822ToORAddress(mb); err == nil {
 				name = x400.ORName{ORAddress: a}
 			}
 		}
-		n := f.Recipient + 1
+		n := it.index + 1
 		subj.Recipients = append(subj.Recipients, reports.SubjectRecipient{Number: n, Name: name, Address: rc.Address,
-			ORcptType: rc.ORcptType, ORcpt: rc.ORcpt, Notify: rc.Notify})
+			ORcptType: rc.ORcptType, ORcpt: rc.ORcpt, Notify: rc.Notify, Relayed: it.relayed})
+		ind := x400.PerRecipientOriginatorNonDeliveryReport
+		if it.rt.Delivery != nil {
+			ind |= x400.PerRecipientOriginatorReport
+		}
 		rpt.Content.PerRecipientFields = append(rpt.Content.PerRecipientFields, x400.PerRecipientReportTransferFields{
 			ActualRecipientName:                name,
 			OriginallySpecifiedRecipientNumber: n,
-			PerRecipientIndicators:             x400.PerRecipientOriginatorNonDeliveryReport,
-			LastTraceInformation: x400.LastTraceInformation{ArrivalTime: se.Received,
-				ReportType: x400.ReportType{NonDelivery: nonDelivery(f)}},
-			SupplementaryInformation: supplementary(f),
+			PerRecipientIndicators:             ind,
+			LastTraceInformation:               x400.LastTraceInformation{ArrivalTime: it.at, ReportType: it.rt},
+			SupplementaryInformation:           it.suppl,
 		})
-	}
-	if len(rpt.Content.PerRecipientFields) == 0 {
-		return ndrOutcome{}
 	}
 	sm, err := reports.DRToDSN(st.gw, rpt, subj, nil)
 	if errors.Is(err, reports.ErrNotRequested) {

@@ -155,6 +155,11 @@ func TestDSNForSMTP(t *testing.T) {
 	if !strings.Contains(s, "Final-Recipient: rfc822; bad@example.net") {
 		t.Errorf("DSN does not name the recipient:\n%s", s)
 	}
+	// The message itself is returned (no RET: whole, for a failure).
+	if !strings.Contains(s, "Content-Type: message/rfc822") || !strings.Contains(s, "Move now.") ||
+		!strings.Contains(s, "Message-ID: <flash1@example.net>") {
+		t.Errorf("DSN does not return the message:\n%s", s)
+	}
 	waitQueue(t, d, "the spool to empty", func(ms []queue.Message) bool { return len(ms) == 0 })
 }
 

@@ -10,10 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"mixerd/audit"
 	"mixerd/mixer"
 	"mixerd/osi"
 	"mixerd/p1"
 	"mixerd/queue"
+	"mixerd/reports"
 	"mixerd/smtp"
 	"mixerd/x400"
 )
@@ -49,6 +51,32 @@ type outcome struct {
 	// with the reason.
 	dead       []int
 	deadReason string
+
+	// For the audit log (audit.go): the kind of what left ("" is a
+	// message; "dsn", "mdn", "report", "ipn" for acknowledgements), its
+	// correlation keys as it left, the leased recipients' details by
+	// queue index, the conversion, and the records of the
+	// acknowledgements the attempt handled (ackpath.go).
+	kind  string
+	keys  audit.Keys
+	rcpts map[int]audit.Recipient
+	conv  *audit.Conversion
+	acks  []*audit.Record
+	// report is a report the attempt made (a probe's answer, the
+	// delivery report of recipients relayed to an SMTP hop without DSN),
+	// spooled before the attempt is reported.
+	report *spoolItem
+}
+
+// spoolItem is a report to spool: its queue item and bytes, and for the
+// audit its type ("dr", "dsn") and whether it is positive, on which of
+// the lease's recipients.
+type spoolItem struct {
+	item     *queue.Message
+	body     []byte
+	typ      string
+	positive bool
+	rcpts    []int
 }
 
 // handle makes one attempt for a lease and reports it. When ctx ends
@@ -91,6 +119,31 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 			o.res[i].Attempt.Text = o.res[i].Attempt.Text[:1000]
 		}
 	}
+	if r := o.report; r != nil {
+		rid, dup, err := d.q.Put(ctx, r.item, r.body)
+		if err != nil {
+			log.Error("report not spooled, lease abandoned", "err", err)
+			d.q.Abandon(l)
+			return
+		}
+		log.Info("report spooled", "report", rid, "dup", dup, "type", r.typ, "positive", r.positive,
+			"to", r.item.Recipients[0].Address, "hop", r.item.Recipients[0].NextHop)
+		sent := &audit.Record{Event: audit.EventReportSent, ID: l.Message.ID, Kind: o.kind,
+			Precedence: l.Message.Precedence.String(), Peer: r.item.Recipients[0].NextHop,
+			Ack: &audit.Ack{Type: r.typ, Positive: r.positive, Matched: true, SubjectID: l.Message.ID, Forwarded: rid}}
+		if sent.Kind == "" {
+			sent.Kind = "message"
+		}
+		for _, qi := range r.rcpts {
+			sent.Recipients = append(sent.Recipients, o.recipient(l.Message, qi))
+		}
+		o.acks = append(o.acks, sent)
+	}
+	if err := d.record(true, d.attemptRecords(l, &o)...); err != nil {
+		log.Error("attempt not recorded in the audit log, lease abandoned", "err", err)
+		d.q.Abandon(l)
+		return
+	}
 	if err := d.q.Report(l, o.res...); err != nil {
 		log.Error("report not recorded, lease abandoned", "err", err)
 		d.q.Abandon(l)
@@ -113,6 +166,7 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 		if err := d.q.MarkDead(l.Message.ID, o.deadReason, o.dead...); err != nil {
 			log.Error("mark dead", "err", err)
 		} else {
+			d.recordDead(l.Message, o.deadReason, o.dead)
 			log.Error("recipients dead, kept for operators", "reason", o.deadReason, "rcpts", len(o.dead))
 		}
 	}
@@ -212,13 +266,22 @@ func (d *Daemon) toP1(ctx context.Context, st *state, l *queue.Lease, body, envb
 		}
 		switch {
 		case apdu.Message != nil:
-			setResponsibility(apdu.Message.Envelope.PerRecipientFields, leased)
-			apdu.Message.Envelope.TraceInformation = append(apdu.Message.Envelope.TraceInformation, trace(st))
+			e := &apdu.Message.Envelope
+			setResponsibility(e.PerRecipientFields, leased)
+			e.TraceInformation = append(e.TraceInformation, trace(st))
+			o.keys = p1Keys(e)
+			for fi, qi := range leased {
+				if fi < len(e.PerRecipientFields) {
+					o.setRecipient(qi, p1Recipient(qi, &e.PerRecipientFields[fi]))
+				}
+			}
 		case apdu.Probe != nil:
 			setResponsibility(apdu.Probe.PerRecipientFields, leased)
 			apdu.Probe.TraceInformation = append(apdu.Probe.TraceInformation, trace(st))
+			o.kind, o.keys = "probe", audit.Keys{MTSID: apdu.Probe.ProbeIdentifier.String()}
 		case apdu.Report != nil:
 			apdu.Report.Envelope.TraceInformation = append(apdu.Report.Envelope.TraceInformation, trace(st))
+			o.kind, o.keys = "report", audit.Keys{MTSID: apdu.Report.Envelope.ReportIdentifier.String()}
 		}
 		if apduBytes, err = apdu.Marshal(); err != nil {
 			return d.badSpool(l, err)
@@ -234,41 +297,84 @@ func (d *Daemon) toP1(ctx context.Context, st *state, l *queue.Lease, body, envb
 			return d.failConversion(l, &mixer.ConversionError{Field: "header", Reason: x400.ReasonConversionNotPerformed,
 				Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
 		}
-		m, rerrs, err := st.gw.ToX400(&mixer.SMTPMessage{Envelope: *env, Header: h, Body: body[n:]}, nil)
-		if err != nil {
-			return d.failConverting(l, err)
+		var ack []byte
+		switch ackKind(h) {
+		case "dsn":
+			o, ack = d.dsnToP1(st, l, &se, h, body[n:])
+		case "mdn":
+			o, ack = d.mdnToP1(st, l, &se, h, body, body[n:])
+		default:
+			return d.smtpToP1(ctx, st, l, env, order, h, body[n:])
 		}
-		failed := map[int]bool{}
-		for _, re := range rerrs {
-			if re.Index >= 0 && re.Index < len(order) {
-				failed[order[re.Index]] = true
-				o.res = append(o.res, queue.RecipientResult{Index: order[re.Index], Disposition: queue.Permanent,
-					Attempt: conversionAttempt(re.Err)})
-			}
+		if ack != nil {
+			o.res = append(o.res, d.transferP1(ctx, st, l, ack).res...)
 		}
-		if len(failed) == len(order) {
-			return o
-		}
-		// A recipient that could not be converted is not in m (its
-		// RecipientError says so); the others are.
-		l2 := *l
-		l2.Recipients = nil
-		for _, qi := range order {
-			if !failed[qi] {
-				l2.Recipients = append(l2.Recipients, qi)
-			}
-		}
-		if apduBytes, err = (&x400.MTSAPDU{Message: m}).Marshal(); err != nil {
-			return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
-				Status: "5.6.0", Err: err})
-		}
-		r := d.transferP1(ctx, st, &l2, apduBytes)
-		o.res = append(o.res, r.res...)
 		return o
 	default:
 		return d.badSpool(l, fmt.Errorf("unknown kind %q", l.Message.Kind))
 	}
-	return d.transferP1(ctx, st, l, apduBytes)
+	r := d.transferP1(ctx, st, l, apduBytes)
+	o.res = r.res
+	return o
+}
+
+// smtpToP1 converts an SMTP message to P1 (mixer.ToX400) and transfers it.
+func (d *Daemon) smtpToP1(ctx context.Context, st *state, l *queue.Lease, env *mixer.SMTPEnvelope, order []int, h mixer.Header, body []byte) outcome {
+	var o outcome
+	rep := &mixer.Report{}
+	m, rerrs, err := st.gw.ToX400(&mixer.SMTPMessage{Envelope: *env, Header: h, Body: body}, rep)
+	if err != nil {
+		return d.failConverting(l, err)
+	}
+	o.conv = conversionSummary("smtp-to-x400", rep)
+	o.keys = smtpKeys(env, h)
+	o.keys.MTSID = m.Envelope.MessageIdentifier.String()
+	o.keys.Originator = m.Envelope.OriginatorName.ORAddress.String()
+	o.keys.ReturnContent = m.Envelope.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0
+	if id, _, err := mixer.MsgIDToIPMIdentifier(o.keys.MessageID); err == nil && o.keys.MessageID != "" {
+		o.keys.IPMID, _ = mixer.IPMIdentifierToMsgID(&id)
+	}
+	failed := map[int]bool{}
+	for _, re := range rerrs {
+		if re.Index >= 0 && re.Index < len(order) {
+			failed[order[re.Index]] = true
+			o.res = append(o.res, queue.RecipientResult{Index: order[re.Index], Disposition: queue.Permanent,
+				Attempt: conversionAttempt(re.Err)})
+		}
+	}
+	if len(failed) == len(order) {
+		return o
+	}
+	// A recipient that could not be converted is not in m (its
+	// RecipientError says so); the others are, in order.
+	l2 := *l
+	l2.Recipients = nil
+	for k, qi := range order {
+		if !failed[qi] {
+			if j := len(l2.Recipients); j < len(m.Envelope.PerRecipientFields) {
+				r := p1Recipient(qi, &m.Envelope.PerRecipientFields[j])
+				rc := &env.Recipients[k]
+				r.SMTP, r.ORcptType, r.ORcpt = rc.Address, rc.ORcptType, rc.ORcpt
+				if rc.Notify != 0 {
+					r.Notify = rc.Notify.String()
+				}
+				r.ReadReports = "none"
+				if o.keys.DispositionTo != "" {
+					r.ReadReports = "all"
+				}
+				o.setRecipient(qi, r)
+			}
+			l2.Recipients = append(l2.Recipients, qi)
+		}
+	}
+	apduBytes, err := (&x400.MTSAPDU{Message: m}).Marshal()
+	if err != nil {
+		return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
+			Status: "5.6.0", Err: err})
+	}
+	r := d.transferP1(ctx, st, &l2, apduBytes)
+	o.res = append(o.res, r.res...)
+	return o
 }
 
 // transferP1 transfers one APDU through the peer's pool.
@@ -336,6 +442,9 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 	var env *mixer.SMTPEnvelope
 	var order []int
 	var msg []byte
+	var relayable *x400.Message // a P1 message: relayed recipients may get a delivery report
+	var fields []int            // its per-recipient field of each RCPT
+	var smtpSrc *smtpEnvelope   // an SMTP message: relayed recipients may get a "relayed" DSN
 	switch l.Message.Kind {
 	case queue.KindSMTP:
 		var se smtpEnvelope
@@ -344,18 +453,50 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		}
 		env, order = restrict(&se.Env, l)
 		msg = append(received(st, l, &se), body...)
+		h, _, _ := mixer.ParseHeader(body, mixer.HeaderLimits{})
+		if k := ackKind(h); k != "message" {
+			o.kind = k
+		} else if se.Env.MailFrom != "" {
+			smtpSrc = &se
+		}
+		o.keys = smtpKeys(env, h)
+		for k, qi := range order {
+			o.setRecipient(qi, smtpRecipient(qi, &env.Recipients[k], h))
+		}
 	case queue.KindP1:
 		apdu, err := x400.DecodeMTSAPDU(body, nil)
 		if err != nil {
 			return d.badSpool(l, err)
 		}
-		if apdu.Message == nil {
-			// DR -> DSN and probes are issue 6: kept, visible, never dropped.
-			o = d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid,
-				Enhanced: "5.6.1", Text: "conversion of a " + p1.Kind(apdu) + " to SMTP is not implemented yet"})
-			o.dead = append([]int(nil), l.Recipients...)
-			o.deadReason = p1.Kind(apdu) + " to SMTP: conversion not implemented yet"
-			return o
+		var sm *mixer.SMTPMessage
+		switch {
+		case apdu.Report != nil:
+			o, sm = d.drToSMTP(st, l, apdu.Report)
+		case apdu.Probe != nil:
+			return d.probeToSMTP(st, l, apdu.Probe, envb)
+		case apdu.Message == nil:
+			return d.badSpool(l, errors.New("empty MTS-APDU"))
+		default:
+			ipn, err := reports.MessageIPN(apdu.Message)
+			if err != nil {
+				return d.failConverting(l, &mixer.ConversionError{Field: "content", Reason: x400.ReasonConversionNotPerformed,
+					Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
+			}
+			if ipn != nil {
+				o, sm = d.ipnToSMTP(st, l, apdu.Message, ipn)
+			}
+		}
+		if sm != nil {
+			// An acknowledgement converted: one RCPT, every leased
+			// recipient of the acknowledgement's own item is it.
+			if len(sm.Envelope.Recipients) != 1 || len(l.Recipients) != 1 {
+				return d.badSpool(l, fmt.Errorf("converted acknowledgement with %d recipients for %d", len(sm.Envelope.Recipients), len(l.Recipients)))
+			}
+			env, order, msg = &sm.Envelope, l.Recipients, sm.Bytes()
+			break
+		}
+		if o.res != nil || o.kind != "" {
+			return o // an acknowledgement not sent on
 		}
 		leased, err := leasedFields(l, envb)
 		if err != nil {
@@ -363,10 +504,12 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		}
 		rs := apdu.Message.Envelope.PerRecipientFields
 		setResponsibility(rs, leased)
-		sm, rerrs, err := st.gw.ToSMTP(apdu.Message, nil)
+		rep := &mixer.Report{}
+		sm, rerrs, err := st.gw.ToSMTP(apdu.Message, rep)
 		if err != nil {
 			return d.failConverting(l, err)
 		}
+		o.conv = conversionSummary("x400-to-smtp", rep)
 		failed := map[int]bool{}
 		for _, re := range rerrs {
 			if qi, ok := leased[re.Index]; ok {
@@ -380,6 +523,7 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		for i := range rs {
 			if qi, ok := leased[i]; ok && !failed[i] {
 				order = append(order, qi)
+				fields = append(fields, i)
 			}
 		}
 		if len(order) != len(sm.Envelope.Recipients) {
@@ -387,6 +531,35 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		}
 		env = &sm.Envelope
 		msg = sm.Bytes()
+		o.keys = p1Keys(&apdu.Message.Envelope)
+		o.keys.EnvID, o.keys.OriginatorSMTP, o.keys.Ret = env.EnvID, env.MailFrom, env.Ret
+		if v, ok := sm.Header.Get("Message-ID"); ok {
+			o.keys.MessageID = strings.TrimSpace(v)
+			o.keys.IPMID = o.keys.MessageID // the IPM identifier's RFC 2156 §4.7.3 form
+		}
+		if v, ok := sm.Header.Get("Disposition-Notification-To"); ok {
+			o.keys.DispositionTo = strings.TrimSpace(v)
+		}
+		k := 0
+		for i := range rs {
+			qi, ok := leased[i]
+			if !ok || failed[i] {
+				continue
+			}
+			r := p1Recipient(qi, &rs[i])
+			rc := &env.Recipients[k]
+			k++
+			r.SMTP, r.ORcptType, r.ORcpt = rc.Address, rc.ORcptType, rc.ORcpt
+			if rc.Notify != 0 {
+				r.Notify = rc.Notify.String()
+			}
+			r.ReadReports = "none"
+			if o.keys.DispositionTo != "" {
+				r.ReadReports = "all"
+			}
+			o.setRecipient(qi, r)
+		}
+		relayable = apdu.Message
 	default:
 		return d.badSpool(l, fmt.Errorf("unknown kind %q", l.Message.Kind))
 	}
@@ -399,13 +572,15 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 	if name != "mx" {
 		r := st.pol.RelayByName(name)
 		if r == nil || c == nil {
-			return d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
-				Text: "smtp_relay " + name + " is not in the policy"})
+			o.res = d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+				Text: "smtp_relay " + name + " is not in the policy"}).res
+			return o
 		}
 		addr = r.Address
 	} else if !st.pol.Routing.MX {
-		return d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
-			Text: "MX delivery is off in the policy"})
+		o.res = d.all(l, queue.Transient, queue.Attempt{Stage: queue.StageConnect, Result: queue.ResultError,
+			Text: "MX delivery is off in the policy"}).res
+		return o
 	}
 	res, err := c.Deliver(ctx, addr, env, msg)
 	if err != nil {
@@ -435,7 +610,83 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		}
 		o.res = append(o.res, queue.RecipientResult{Index: order[i], Disposition: disp, Attempt: a})
 	}
+	switch {
+	case relayable != nil:
+		o.report = d.relayedReport(st, l, relayable, res, order, fields)
+	case smtpSrc != nil:
+		o.report = d.relayedDSN(st, l, smtpSrc, body, res, order)
+	}
 	return o
+}
+
+// relayedDSN is the "relayed" DSN (RFC 3461 §5.2.2, RFC 3464 §2.3.3) on the
+// recipients of an SMTP message that asked for NOTIFY=SUCCESS and that an
+// SMTP next hop without DSN accepted: no notification will come from
+// further on. nil when none.
+func (d *Daemon) relayedDSN(st *state, l *queue.Lease, se *smtpEnvelope, body []byte, res *smtp.Result, order []int) *spoolItem {
+	var items []dsnItem
+	var qis []int
+	now := time.Now().UTC().Truncate(time.Second)
+	for i, rr := range res.Recipients {
+		if i >= len(order) || !rr.Accepted || !rr.Relayed || order[i] >= len(se.Env.Recipients) {
+			continue
+		}
+		if se.Env.Recipients[order[i]].Notify&mixer.NotifySuccess == 0 {
+			continue
+		}
+		items = append(items, dsnItem{index: order[i], at: now, relayed: true,
+			rt:    x400.ReportType{Delivery: &x400.DeliveryReport{MessageDeliveryTime: now, TypeOfMTSUser: x400.MTSUserOther}},
+			suppl: reports.SupplementaryInfo("relayed to " + l.Hop + ", which does not offer DSN")})
+		qis = append(qis, order[i])
+	}
+	o := d.smtpDSN(st, l.Message, se, body, reportKey("rld", l.Message.ID, qis), items)
+	if o.dead != "" {
+		d.log.Warn("no relayed DSN", "id", l.Message.ID, "why", o.dead)
+	}
+	if o.item == nil {
+		return nil
+	}
+	return &spoolItem{item: o.item, body: o.body, typ: "dsn", positive: true, rcpts: qis}
+}
+
+// relayedReport is the X.400 delivery report on the recipients of an
+// X.400 message that an SMTP next hop without DSN accepted, when their
+// originator asked for a report (RFC 2156 §5.3.8.1, RFC 3461 §6.2.2
+// "relayed": no DSN will come back): nil when none.
+func (d *Daemon) relayedReport(st *state, l *queue.Lease, m *x400.Message, res *smtp.Result, order, fields []int) *spoolItem {
+	var fs, qis []int
+	for i, rr := range res.Recipients {
+		if i >= len(fields) || !rr.Accepted || !rr.Relayed {
+			continue
+		}
+		if reports.WantsDeliveryReport(m.Envelope.PerRecipientFields[fields[i]].PerRecipientIndicators) {
+			fs, qis = append(fs, fields[i]), append(qis, order[i])
+		}
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	key := reportKey("rly", l.Message.ID, qis)
+	rpt, ok := reports.RelayedReport(reporting(st, key), &m.Envelope, fs, l.Hop, l.Message.Arrival, time.Now())
+	if !ok {
+		return nil
+	}
+	hop, why := d.routeOR(st, &rpt.Envelope.ReportDestinationName.ORAddress)
+	if hop == hopNone {
+		d.log.Warn("no route for the relayed delivery report", "id", l.Message.ID, "why", why)
+		return nil
+	}
+	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
+	if err != nil {
+		d.log.Error("relayed delivery report not encodable", "id", l.Message.ID, "err", err)
+		return nil
+	}
+	rcpts := []queue.Recipient{{Address: rpt.Envelope.ReportDestinationName.String(), NextHop: hop}}
+	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "relayed", Peer: l.Message.ID},
+		Precedence: reportPrecedence(l.Message.Precedence),
+		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts), Recipients: rcpts}
+	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
+	return &spoolItem{item: item, body: raw, typ: "dr", positive: true, rcpts: qis}
 }
 
 func smtpStage(s smtp.Stage) queue.Stage {

@@ -463,7 +463,7 @@ func (l *loader) limits(p *Policy, r *rawLimits) {
 }
 
 func (l *loader) audit(p *Policy, r *rawAudit) {
-	p.Audit = Audit{Embedded: l.path("audit.db"), LogDirectory: l.path("audit"), RotateSize: 64 << 20,
+	p.Audit = Audit{Embedded: l.path("audit.db"), LogDirectory: l.path("audit-log"), RotateSize: 64 << 20,
 		RotateAge: 24 * time.Hour, CorrelationWindow: 30 * 24 * time.Hour}
 	if r == nil {
 		return

@@ -376,7 +376,7 @@ type Audit struct {
 	Embedded string
 	Postgres string
 	// LogDirectory holds the local audit log (log_directory; default
-	// "audit", relative to the policy file): one JSON record per line,
+	// "audit-log", relative to the policy file): one JSON record per line,
 	// docs/AUDIT.md.
 	LogDirectory string
 	// RotateSize and RotateAge start a new log file (rotate_size,

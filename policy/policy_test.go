@@ -182,7 +182,7 @@ smtp_relay "r" { address = "127.0.0.1:25" }
 		t.Errorf("queue = %+v", p.Queue)
 	}
 	if p.Audit.Embedded != filepath.Join(dir, "audit.db") || p.Audit.Postgres != "" ||
-		p.Audit.LogDirectory != filepath.Join(dir, "audit") || p.Audit.RotateSize != 64<<20 ||
+		p.Audit.LogDirectory != filepath.Join(dir, "audit-log") || p.Audit.RotateSize != 64<<20 ||
 		p.Audit.RotateAge != 24*time.Hour || p.Audit.Keep != 0 || p.Audit.CorrelationWindow != 30*24*time.Hour {
 		t.Errorf("audit = %+v", p.Audit)
 	}

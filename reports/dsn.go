@@ -68,6 +68,11 @@ type SubjectRecipient struct {
 	// envelope; zero lets DSNToDR set the report bit of RFC 2156
 	// §5.1.8.3.
 	Indicators x400.PerRecipientIndicators
+	// Relayed says that the gateway relayed the message to a next hop
+	// that offers no DSN: DRToDSN writes the recipient's delivery as
+	// Action "relayed" (RFC 3464 §2.3.3; RFC 3461 §5.2.2: no further
+	// notification will come).
+	Relayed bool
 }
 
 // ErrNotRequested is returned by DRToDSN when the NOTIFY parameters of
@@ -285,6 +290,15 @@ func DRToDSN(g *mixer.Gateway, rpt *x400.Report, subj *Subject, rep *mixer.Repor
 		case lt.ReportType.Delivery != nil:
 			okN++
 			d := lt.ReportType.Delivery
+			if sr != nil && sr.Relayed {
+				w.add("Action", "relayed")
+				w.add("Status", "2.0.0")
+				w.add("Last-Attempt-Date", dsnDate(d.MessageDeliveryTime))
+				fmt.Fprintf(&human, "Your message was relayed to:\r\n\t%s at %s\r\n"+
+					"by a system that does not report delivery: no further notification will come.\r\n\r\n",
+					display, dsnDate(d.MessageDeliveryTime))
+				break
+			}
 			w.add("Action", "delivered")
 			w.add("Status", "2.0.0")
 			w.add("Last-Attempt-Date", dsnDate(d.MessageDeliveryTime))

@@ -1,0 +1,360 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mixerd/audit"
+	"mixerd/mixer"
+	"mixerd/policy"
+	"mixerd/queue"
+	"mixerd/reports"
+	"mixerd/x400"
+)
+
+// The audit log (package audit, docs/AUDIT.md) gets a record for every
+// event of a message's life, made durable before the queue's own state
+// change: the arrival before the message is spooled (queue.PutWith), the
+// attempt's records (departed, deferred, failed, converted, and the
+// acknowledgements an attempt handled) before queue.Report. A crash
+// between the two leaves a record of an event that will happen again (the
+// sender retries, the attempt is made again): never a spooled message or
+// a departure without its record.
+
+// openAudit opens the audit log of p and rebuilds the correlation index
+// from the departures of the last correlation window.
+func (d *Daemon) openAudit(p *policy.Policy) error {
+	l, err := audit.Open(audit.Config{Dir: p.Audit.LogDirectory, Gateway: p.Gateway.MTAName,
+		RotateSize: p.Audit.RotateSize, RotateAge: p.Audit.RotateAge, Keep: p.Audit.Keep,
+		Logger: d.log.With("area", "audit")})
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	start := time.Now()
+	x, err := audit.BuildIndex(l, p.Audit.CorrelationWindow, start)
+	if err != nil {
+		l.Close()
+		return fmt.Errorf("audit log: correlation index: %w", err)
+	}
+	d.audit, d.index = l, x
+	d.log.Info("audit log open", "dir", p.Audit.LogDirectory, "seq", l.LastSeq(), "correlation_entries", x.Len(),
+		"took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// record appends records to the audit log; with correlate, the
+// departures go to the correlation index (those of acknowledgements too:
+// a report on one is recognised as such, recorded and not passed on).
+func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	locs, err := d.audit.Append(recs...)
+	if err != nil {
+		d.log.Error("audit log append failed", "err", err)
+		return err
+	}
+	if correlate {
+		for i, r := range recs {
+			if r.Event == audit.EventDeparted {
+				d.index.Add(r, locs[i])
+			}
+		}
+	}
+	return nil
+}
+
+// arrivalHook is the queue.PutWith hook that makes rec (an arrival)
+// durable with the ID the message gets.
+func (d *Daemon) arrivalHook(rec *audit.Record) func(id string) error {
+	return func(id string) error {
+		rec.ID = id
+		return d.record(false, rec)
+	}
+}
+
+// recordDuplicate records that a message arrived again (not spooled).
+func (d *Daemon) recordDuplicate(rec *audit.Record, id string) error {
+	dup := *rec
+	dup.Event, dup.ID = audit.EventDuplicate, id
+	return d.record(false, &dup)
+}
+
+// p1Arrival is the arrival record of an MTS-APDU (its envelope's keys).
+func p1Arrival(apdu *x400.MTSAPDU, m *queue.Message, from string, env *p1Envelope) *audit.Record {
+	rec := &audit.Record{Event: audit.EventArrived, Precedence: m.Precedence.String(), Protocol: "p1", Peer: from}
+	switch {
+	case apdu.Message != nil:
+		e := &apdu.Message.Envelope
+		rec.Kind, rec.Keys = "message", p1Keys(e)
+		for qi, fi := range env.Fields {
+			rec.Recipients = append(rec.Recipients, p1Recipient(qi, &e.PerRecipientFields[fi]))
+		}
+	case apdu.Probe != nil:
+		e := apdu.Probe
+		rec.Kind = "probe"
+		rec.Keys = audit.Keys{MTSID: e.ProbeIdentifier.String(), Originator: e.OriginatorName.ORAddress.String()}
+		for qi, fi := range env.Fields {
+			rf := &e.PerRecipientFields[fi]
+			rec.Recipients = append(rec.Recipients, audit.Recipient{Index: qi, Number: rf.OriginallySpecifiedRecipientNumber,
+				X400: rf.RecipientName.ORAddress.String(), Indicators: uint32(rf.PerRecipientIndicators),
+				Reports: reportsOfIndicators(rf.PerRecipientIndicators)})
+		}
+	case apdu.Report != nil:
+		e := &apdu.Report.Envelope
+		rec.Kind = "report"
+		rec.Keys = audit.Keys{MTSID: e.ReportIdentifier.String()}
+		rec.Recipients = []audit.Recipient{{X400: e.ReportDestinationName.ORAddress.String()}}
+		rec.Ack = &audit.Ack{Type: "dr", Subject: audit.Keys{MTSID: apdu.Report.Content.SubjectIdentifier.String()}}
+	}
+	return rec
+}
+
+// p1Keys are the correlation keys of a P1 message's envelope.
+func p1Keys(e *x400.MessageTransferEnvelope) audit.Keys {
+	k := audit.Keys{MTSID: e.MessageIdentifier.String(), Originator: e.OriginatorName.ORAddress.String(),
+		ReturnContent: e.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0}
+	if c, err := e.Extensions.ContentCorrelator(); err == nil && c != nil && c.Octets == nil {
+		k.ContentCorrelator = c.IA5Text
+	}
+	return k
+}
+
+// p1Recipient is the audit form of recipient qi of a P1 envelope.
+func p1Recipient(qi int, rf *x400.PerRecipientTransferFields) audit.Recipient {
+	return audit.Recipient{Index: qi, Number: rf.OriginallySpecifiedRecipientNumber,
+		X400: rf.RecipientName.ORAddress.String(), Indicators: uint32(rf.PerRecipientIndicators),
+		Reports: reportsOfIndicators(rf.PerRecipientIndicators)}
+}
+
+// reportsOfIndicators says which delivery reports per-recipient
+// indicators ask for (X.411 §12.2.1.1.1.6): "all" with a report bit (a
+// report: delivery or non-delivery), "failure" with a non-delivery
+// report bit only, "none" else.
+func reportsOfIndicators(ind x400.PerRecipientIndicators) string {
+	switch {
+	case reports.WantsDeliveryReport(ind):
+		return "all"
+	case reports.WantsNonDeliveryReport(ind):
+		return "failure"
+	}
+	return "none"
+}
+
+// reportsOfNotify is the same for a DSN NOTIFY parameter (RFC 3461 §4.1:
+// absent is FAILURE and DELAY at the MTA's choice).
+func reportsOfNotify(n mixer.Notify) string {
+	switch {
+	case n == 0:
+		return "failure"
+	case n&mixer.NotifyNever != 0:
+		return "none"
+	case n&mixer.NotifySuccess != 0:
+		return "all"
+	case n&mixer.NotifyFailure != 0:
+		return "failure"
+	}
+	return "none"
+}
+
+// smtpArrival is the arrival record of an SMTP message.
+func smtpArrival(env *mixer.SMTPEnvelope, h mixer.Header, m *queue.Message, remote, kind string) *audit.Record {
+	rec := &audit.Record{Event: audit.EventArrived, Kind: kind, Precedence: m.Precedence.String(), Protocol: "smtp",
+		Peer: remote, Keys: smtpKeys(env, h)}
+	for i := range env.Recipients {
+		rec.Recipients = append(rec.Recipients, smtpRecipient(i, &env.Recipients[i], h))
+	}
+	return rec
+}
+
+// smtpKeys are the correlation keys of an SMTP message.
+func smtpKeys(env *mixer.SMTPEnvelope, h mixer.Header) audit.Keys {
+	k := audit.Keys{EnvID: env.EnvID, OriginatorSMTP: env.MailFrom, Ret: env.Ret}
+	if v, ok := h.Get("Message-ID"); ok {
+		k.MessageID = strings.TrimSpace(v)
+	}
+	if v, ok := h.Get("Disposition-Notification-To"); ok {
+		k.DispositionTo = strings.TrimSpace(v)
+	}
+	return k
+}
+
+// smtpRecipient is the audit form of RCPT i.
+func smtpRecipient(i int, rc *mixer.SMTPRecipient, h mixer.Header) audit.Recipient {
+	r := audit.Recipient{Index: i, SMTP: rc.Address, ORcptType: rc.ORcptType, ORcpt: rc.ORcpt,
+		Reports: reportsOfNotify(rc.Notify), ReadReports: "none"}
+	if rc.Notify != 0 {
+		r.Notify = rc.Notify.String()
+	}
+	if _, ok := h.Get("Disposition-Notification-To"); ok {
+		r.ReadReports = "all"
+	}
+	return r
+}
+
+// ackKind is the audit kind of an SMTP message: "dsn" or "mdn" for the
+// acknowledgements (RFC 6522 multipart/report), "message" else.
+func ackKind(h mixer.Header) string {
+	v, ok := h.Get("Content-Type")
+	if !ok {
+		return "message"
+	}
+	ct := strings.ToLower(v)
+	if !strings.Contains(ct, "multipart/report") {
+		return "message"
+	}
+	switch {
+	case strings.Contains(ct, "delivery-status"):
+		return "dsn"
+	case strings.Contains(ct, "disposition-notification"):
+		return "mdn"
+	}
+	return "message"
+}
+
+// conversionSummary is the audit form of a conversion report.
+func conversionSummary(dir string, rep *mixer.Report) *audit.Conversion {
+	c := &audit.Conversion{Direction: dir}
+	for _, it := range rep.Items {
+		switch it.Disposition {
+		case mixer.Mapped:
+			c.Mapped++
+		case mixer.Carried:
+			c.Carried++
+		case mixer.Dropped:
+			c.Dropped++
+			if len(c.Drops) < 32 {
+				c.Drops = append(c.Drops, it.From+": "+it.Note)
+			}
+		}
+	}
+	return c
+}
+
+// attemptRecords are the audit records of one attempt on lease l: the
+// conversion, then one record per outcome (departed, deferred, failed),
+// then the acknowledgements the attempt handled (o.acks).
+func (d *Daemon) attemptRecords(l *queue.Lease, o *outcome) []*audit.Record {
+	m := l.Message
+	base := audit.Record{ID: m.ID, Kind: o.kind, Precedence: m.Precedence.String(), Peer: l.Hop, Keys: o.keys}
+	if base.Kind == "" {
+		base.Kind = "message"
+	}
+	switch {
+	case strings.HasPrefix(l.Hop, "p1:"):
+		base.Protocol = "p1"
+	case strings.HasPrefix(l.Hop, "smtp:"):
+		base.Protocol = "smtp"
+	}
+	var recs []*audit.Record
+	if o.conv != nil {
+		r := base
+		r.Event, r.Conversion = audit.EventConverted, o.conv
+		for _, qi := range l.Recipients {
+			r.Recipients = append(r.Recipients, o.recipient(m, qi))
+		}
+		recs = append(recs, &r)
+	}
+	byEvent := map[audit.Event]*audit.Record{}
+	for _, res := range o.res {
+		ev := audit.EventDeparted
+		switch res.Disposition {
+		case queue.Transient:
+			ev = audit.EventDeferred
+		case queue.Permanent:
+			ev = audit.EventFailed
+		}
+		r := byEvent[ev]
+		if r == nil {
+			r = new(audit.Record)
+			*r = base
+			r.Event = ev
+			byEvent[ev] = r
+			recs = append(recs, r)
+		}
+		ar := o.recipient(m, res.Index)
+		a := res.Attempt
+		ar.Attempt = &a
+		r.Recipients = append(r.Recipients, ar)
+	}
+	return append(recs, o.acks...)
+}
+
+// recipient is queue recipient qi as the attempt saw it: the details the
+// conversion gave, else what the queue knows.
+func (o *outcome) recipient(m *queue.Message, qi int) audit.Recipient {
+	if r, ok := o.rcpts[qi]; ok {
+		return r
+	}
+	r := audit.Recipient{Index: qi}
+	if qi >= 0 && qi < len(m.Recipients) {
+		if m.Kind == queue.KindSMTP {
+			r.SMTP = m.Recipients[qi].Address
+		} else {
+			r.X400 = m.Recipients[qi].Address
+		}
+	}
+	return r
+}
+
+// setRecipient records the details of queue recipient qi for the audit.
+func (o *outcome) setRecipient(qi int, r audit.Recipient) {
+	if o.rcpts == nil {
+		o.rcpts = map[int]audit.Recipient{}
+	}
+	r.Index = qi
+	o.rcpts[qi] = r
+}
+
+// recordReportSent records a report the gateway made on message id's
+// recipients (a non-delivery report or DSN, a relayed delivery report, a
+// probe's answer), spooled as report.
+func (d *Daemon) recordReportSent(subject *queue.Message, typ string, positive bool, report string, rcpts []audit.Recipient, text string) error {
+	rec := &audit.Record{Event: audit.EventReportSent, ID: subject.ID, Kind: kindOf(subject),
+		Precedence: subject.Precedence.String(), Recipients: rcpts,
+		Ack: &audit.Ack{Type: typ, Positive: positive, Matched: true, SubjectID: subject.ID, Forwarded: report, Text: text}}
+	return d.record(false, rec)
+}
+
+// recordDead records recipients made dead.
+func (d *Daemon) recordDead(m *queue.Message, why string, idx []int) {
+	rec := &audit.Record{Event: audit.EventDead, ID: m.ID, Kind: kindOf(m), Precedence: m.Precedence.String(), Text: why}
+	o := outcome{}
+	for _, qi := range idx {
+		rec.Recipients = append(rec.Recipients, o.recipient(m, qi))
+	}
+	if err := d.record(false, rec); err != nil && !errors.Is(err, audit.ErrClosed) {
+		d.log.Error("dead recipients not recorded in the audit log", "id", m.ID, "err", err)
+	}
+}
+
+// kindOf is the audit kind of a queued message as far as the queue knows.
+func kindOf(m *queue.Message) string {
+	switch {
+	case strings.HasPrefix(m.MTSID, "report "):
+		return "report"
+	case strings.HasPrefix(m.MTSID, "probe "):
+		return "probe"
+	}
+	return "message"
+}
+
+// pruneLoop drops the departures older than the correlation window from
+// the index, hourly, so that its memory stays bounded by the window.
+func (d *Daemon) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			before := d.index.Len()
+			d.index.Prune(now)
+			d.log.Info("correlation index pruned", "entries", d.index.Len(), "dropped", before-d.index.Len())
+		}
+	}
+}
