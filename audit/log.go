@@ -270,8 +270,25 @@ func seqOf(r *Record) uint64 {
 // until the Log is opened again (after a failed fdatasync the kernel may
 // have dropped the pages, and a later one may not say so).
 func (l *Log) Append(recs ...*Record) ([]Loc, error) {
+	locs, wait, err := l.Write(recs...)
+	if err != nil {
+		return nil, err
+	}
+	if err := wait(); err != nil {
+		return nil, err
+	}
+	return locs, nil
+}
+
+// Write is Append in two steps: it assigns the numbers and writes the
+// records, and returns wait, which returns once they are durable (or with
+// the error of their fdatasync). The caller may do other work meanwhile
+// (the daemon writes the spool's record of the same message) but must
+// not take the records as logged before wait returned nil. wait may be
+// called once.
+func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) {
 	if len(recs) == 0 {
-		return nil, nil
+		return nil, func() error { return nil }, nil
 	}
 	// Encode outside the lock, with Seq 0: the lock only patches the
 	// number in.
@@ -279,7 +296,7 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 	enc := make([][]byte, len(recs))
 	for i, r := range recs {
 		if r == nil {
-			return nil, errors.New("audit: nil record")
+			return nil, nil, errors.New("audit: nil record")
 		}
 		if r.Time.IsZero() {
 			r.Time = now
@@ -292,13 +309,13 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 		r.Seq = 0
 		b, err := encode(r)
 		if err != nil {
-			return nil, fmt.Errorf("audit: %w", err)
+			return nil, nil, fmt.Errorf("audit: %w", err)
 		}
 		if !bytes.HasPrefix(b, seqZero) {
-			return nil, fmt.Errorf("audit: record encodes as %.20q, not with seq first", b)
+			return nil, nil, fmt.Errorf("audit: record encodes as %.20q, not with seq first", b)
 		}
 		if len(b)+19+crcSuffixLen+1 > maxLine {
-			return nil, errTooLong
+			return nil, nil, errTooLong
 		}
 		enc[i] = b
 	}
@@ -306,22 +323,22 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	if l.failed != nil {
 		l.mu.Unlock()
-		return nil, l.failed
+		return nil, nil, l.failed
 	}
 	if c := l.cur; c == nil || c.broken || c.size.Load() >= l.rotSize ||
 		c.size.Load() > 0 && !now.Before(c.created.Add(l.rotAge)) {
 		if err := l.rotate(); err != nil {
 			l.mu.Unlock()
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	c := l.cur
 	start := c.size.Load()
-	locs := make([]Loc, len(recs))
+	locs = make([]Loc, len(recs))
 	var buf []byte
 	for i, b := range enc {
 		seq := l.next + uint64(i)
@@ -333,7 +350,7 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 	if _, err := l.writeAt(c.f, buf, start); err != nil {
 		l.writeFailed(c, start, err)
 		l.mu.Unlock()
-		return nil, fmt.Errorf("audit: %s: write: %w", fileName(c.first), err)
+		return nil, nil, fmt.Errorf("audit: %s: write: %w", fileName(c.first), err)
 	}
 	end := start + int64(len(buf))
 	c.size.Store(end)
@@ -342,11 +359,7 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 	}
 	c.last = recs[len(recs)-1].Time
 	l.mu.Unlock()
-
-	if err := l.waitDurable(c, end); err != nil {
-		return nil, err
-	}
-	return locs, nil
+	return locs, func() error { return l.waitDurable(c, end) }, nil
 }
 
 // encode returns r's JSON. '<', '>' and '&' are not escaped, so that an
@@ -571,6 +584,18 @@ func lastTime(p string, first uint64) (time.Time, error) {
 		return st.ModTime(), nil
 	}
 	return r.Time, nil
+}
+
+// SkipTo makes the next record's sequence number at least seq+1, so that
+// the numbers up to seq are never given again: the daemon calls it after
+// a crash for numbers it had handed out (kept by the spool) whose records
+// the crash took. A loader sees a gap.
+func (l *Log) SkipTo(seq uint64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if seq >= l.next {
+		l.next = seq + 1
+	}
 }
 
 // LastSeq returns the last sequence number given out: the next record

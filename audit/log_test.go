@@ -887,3 +887,41 @@ func TestLogDocExample(t *testing.T) {
 	}
 	logtRun(t, seqs, 1001, 1005)
 }
+
+// Write numbers and writes records at once and makes them durable in
+// wait; SkipTo never gives numbers up to its argument again, across a
+// reopen too.
+func TestLogWriteAndSkipTo(t *testing.T) {
+	dir := t.TempDir()
+	l := logtOpen(t, Config{Dir: dir})
+	logtAppend(t, l, logtRecord(1))
+	r := logtRecord(2)
+	locs, wait, err := l.Write(r)
+	if err != nil || r.Seq != 2 || len(locs) != 1 {
+		t.Fatalf("Write = %v %v, seq %d", locs, err, r.Seq)
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Read(locs[0]); err != nil || got.Seq != 2 {
+		t.Fatalf("Read = %+v %v", got, err)
+	}
+	l.SkipTo(1) // below: nothing changes
+	if l.LastSeq() != 2 {
+		t.Fatalf("LastSeq %d after SkipTo(1), want 2", l.LastSeq())
+	}
+	l.SkipTo(40)
+	r3 := logtRecord(3)
+	logtAppend(t, l, r3)
+	if r3.Seq != 41 {
+		t.Fatalf("record after SkipTo(40) has seq %d, want 41", r3.Seq)
+	}
+	l.Close()
+	l2 := logtOpen(t, Config{Dir: dir})
+	if l2.LastSeq() != 41 {
+		t.Fatalf("LastSeq after reopen %d, want 41", l2.LastSeq())
+	}
+	if got := logtSeqs(t, l2.Scan, 1); len(got) != 3 || got[2] != 41 {
+		t.Fatalf("seqs %v, want 1 2 41", got)
+	}
+}

@@ -67,13 +67,54 @@ func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
 	return nil
 }
 
-// arrivalHook is the queue.PutWith hook that makes rec (an arrival)
-// durable with the ID the message gets.
-func (d *Daemon) arrivalHook(rec *audit.Record) func(id string) error {
-	return func(id string) error {
+// arrivalHook is the queue.PutWith hook that writes rec (an arrival) with
+// the ID the message gets: the audit log's fdatasync and the spool's run
+// at the same time, and the message is accepted when both are done. The
+// spool keeps the record's sequence number (queue.Message.Tag): after a
+// crash that took the record but not the spooled message,
+// reconcileArrivals writes it again.
+func (d *Daemon) arrivalHook(rec *audit.Record) queue.PutHook {
+	return func(id string) (uint64, func() error, error) {
 		rec.ID = id
-		return d.record(false, rec)
+		_, wait, err := d.audit.Write(rec)
+		if err != nil {
+			d.log.Error("audit log append failed", "err", err)
+			return 0, nil, err
+		}
+		return rec.Seq, wait, nil
 	}
+}
+
+// reconcileArrivals writes the arrival record of every spooled message
+// whose record the audit log lost in a crash (its sequence number is past
+// the log's last), from what the spool knows of it.
+func (d *Daemon) reconcileArrivals() error {
+	last := d.audit.LastSeq()
+	var recs []*audit.Record
+	for _, m := range d.q.List(queue.Filter{}) {
+		if m.Tag <= last {
+			continue
+		}
+		rec := &audit.Record{Event: audit.EventArrived, Time: m.Arrival, ID: m.ID, Kind: kindOf(&m),
+			Precedence: m.Precedence.String(), Protocol: m.Source.Protocol, Peer: m.Source.Peer,
+			Keys: audit.Keys{MessageID: withoutRcptKey(m.MessageID),
+				MTSID: withoutRcptKey(strings.TrimPrefix(strings.TrimPrefix(m.MTSID, "report "), "probe "))},
+			Text: "arrival record written again at start-up: the crash before took it"}
+		for i := range m.Recipients {
+			rec.Recipients = append(rec.Recipients, (&outcome{}).recipient(&m, i))
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil
+	}
+	// The numbers the lost records had are not given again: at the next
+	// start the spool's tags are all below the log's last number.
+	for _, m := range d.q.List(queue.Filter{}) {
+		d.audit.SkipTo(m.Tag)
+	}
+	d.log.Warn("arrival records lost in a crash written again", "messages", len(recs))
+	return d.record(false, recs...)
 }
 
 // recordDuplicate records that a message arrived again (not spooled).
@@ -357,4 +398,13 @@ func (d *Daemon) pruneLoop(ctx context.Context) {
 			d.log.Info("correlation index pruned", "entries", d.index.Len(), "dropped", before-d.index.Len())
 		}
 	}
+}
+
+// withoutRcptKey is a queue identifier (MTSID, MessageID) without the
+// recipients' digest the daemon adds to it (rcptKey).
+func withoutRcptKey(s string) string {
+	if i := strings.LastIndex(s, " rcpts="); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

@@ -119,6 +119,10 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	}
 	d.q = q
 	d.st.Store(st)
+	if err := d.reconcileArrivals(); err != nil {
+		d.closeAll(context.Background())
+		return nil, fmt.Errorf("audit log: %w", err)
+	}
 	if r := q.Recovery(); r.Messages > 0 || len(r.Bad) > 0 {
 		logger.Info("spool recovered", "messages", r.Messages, "bad", len(r.Bad), "torn", r.TornJournals)
 	}

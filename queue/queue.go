@@ -734,7 +734,7 @@ func (q *Queue) newEntry(h *fileHeader) *entry {
 	// Keep addresses and hops for leases; drop the envelope (read from disk).
 	hm := &Message{ID: m.ID, Kind: m.Kind, Source: m.Source, Arrival: m.Arrival,
 		Precedence: m.Precedence, Deferred: m.Deferred, Latest: m.Latest,
-		MTSID: m.MTSID, MessageID: m.MessageID, Recipients: m.Recipients}
+		MTSID: m.MTSID, MessageID: m.MessageID, Tag: m.Tag, Recipients: m.Recipients}
 	e.hdr = hm
 	return e
 }
@@ -874,12 +874,18 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 	return q.PutWith(ctx, m, body, nil)
 }
 
-// PutWith is Put with a hook: before (when not nil) is called with the
-// message's new ID once the spool has room for it and before its record
-// is written; an error from it fails the Put and nothing is spooled. The
-// daemon makes the message's audit record durable there, so that no
-// spooled message lacks one. It is not called for a duplicate.
-func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before func(id string) error) (id string, dup bool, err error) {
+// PutHook is called by PutWith with the new message's ID, once the spool
+// has room for it and before its record is written. It returns a tag the
+// queue keeps with the message (Message.Tag) and wait, which PutWith calls
+// after writing its own record: the hook's work (the daemon's audit
+// record of the arrival) and the spool's record become durable at the same
+// time. An error from the hook or from wait fails the Put and nothing is
+// spooled (a record already written is finished). wait may be nil.
+type PutHook func(id string) (tag uint64, wait func() error, err error)
+
+// PutWith is Put with a hook (see PutHook). It is not called for a
+// duplicate.
+func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before PutHook) (id string, dup bool, err error) {
 	if len(body) > q.cfg.MaxMessageBytes {
 		return "", false, fmt.Errorf("%w: message of %d bytes exceeds %d", ErrInvalid, len(body), q.cfg.MaxMessageBytes)
 	}
@@ -956,11 +962,23 @@ func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before fun
 
 	var ml loc
 	var werr error
+	var wait func() error
 	if before != nil {
-		werr = before(hdr.ID)
+		hdr.Tag, wait, werr = before(hdr.ID)
 	}
 	if werr == nil {
 		ml, werr = q.writeMessage(ctx, &hdr, body)
+		if wait != nil {
+			if err := wait(); err != nil && werr == nil {
+				// Durable in the spool, not the hook's side: the message
+				// is finished unseen (Open does not queue it again).
+				if _, ferr := q.st.write(false, eventRecord(recFinished, hdr.ID, []byte("[]"))); ferr == nil {
+					_ = q.st.sync()
+				}
+				q.st.release(ml, nil)
+				werr = err
+			}
+		}
 	}
 
 	q.mu.Lock()

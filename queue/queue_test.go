@@ -650,43 +650,56 @@ func TestGroupSyncHandsOver(t *testing.T) {
 }
 
 // PutWith calls its hook with the ID the message gets, before the record
-// is written; a failing hook spools nothing; a duplicate does not call it.
+// is written, keeps its tag, and waits for its wait; a failing hook or
+// wait spools nothing; a duplicate does not call it.
 func TestPutWithHook(t *testing.T) {
 	dir := t.TempDir()
 	q := openQ(t, Config{Dir: dir})
 	ctx := context.Background()
 	var seen []string
-	id, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) error {
+	waited := false
+	id, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (uint64, func() error, error) {
 		seen = append(seen, id)
 		if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
 			t.Errorf("message %s visible before its hook returned (Get: %v)", id, err)
 		}
-		return nil
+		return 42, func() error { waited = true; return nil }, nil
 	})
-	if err != nil || dup || len(seen) != 1 || seen[0] != id {
-		t.Fatalf("PutWith = %q %v %v, hook saw %q", id, dup, err, seen)
+	if err != nil || dup || len(seen) != 1 || seen[0] != id || !waited {
+		t.Fatalf("PutWith = %q %v %v, hook saw %q, waited %v", id, dup, err, seen, waited)
 	}
-	if _, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) error {
+	if m, err := q.Get(id); err != nil || m.Tag != 42 {
+		t.Fatalf("Get = %+v %v, want tag 42", m, err)
+	}
+	if _, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (uint64, func() error, error) {
 		t.Errorf("hook called for a duplicate (%s)", id)
-		return nil
+		return 0, nil, nil
 	}); err != nil || !dup {
 		t.Fatalf("duplicate PutWith = %v %v", dup, err)
 	}
 	boom := errors.New("audit log unwritable")
 	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m2", "a", "p1:x"), []byte("body"),
-		func(string) error { return boom }); !errors.Is(err, boom) {
+		func(string) (uint64, func() error, error) { return 0, nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("PutWith with a failing hook = %v, want %v", err, boom)
 	}
-	// Nothing of m2 is queued, now or after a restart, and m2 can be put again.
+	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m3", "a", "p1:x"), []byte("body"),
+		func(string) (uint64, func() error, error) { return 7, func() error { return boom }, nil }); !errors.Is(err, boom) {
+		t.Fatalf("PutWith with a failing wait = %v, want %v", err, boom)
+	}
+	// Nothing of m2 or m3 is queued, now or after a restart, and both can
+	// be put again; m1 keeps its tag.
 	if n := len(q.List(Filter{})); n != 1 {
 		t.Fatalf("%d messages queued, want 1", n)
 	}
 	q.Close()
 	q2 := openQ(t, Config{Dir: dir})
-	if n := len(q2.List(Filter{})); n != 1 {
-		t.Fatalf("after reopen: %d messages queued, want 1", n)
+	ms := q2.List(Filter{})
+	if len(ms) != 1 || ms[0].Tag != 42 {
+		t.Fatalf("after reopen: %+v, want m1 with tag 42", ms)
 	}
-	if _, dup, err := q2.Put(ctx, msg(x400.PrecedenceRoutine, "m2", "a", "p1:x"), []byte("body")); err != nil || dup {
-		t.Fatalf("m2 again = %v %v", dup, err)
+	for _, mts := range []string{"m2", "m3"} {
+		if _, dup, err := q2.Put(ctx, msg(x400.PrecedenceRoutine, mts, "a", "p1:x"), []byte("body")); err != nil || dup {
+			t.Fatalf("%s again = %v %v", mts, dup, err)
+		}
 	}
 }

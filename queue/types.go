@@ -197,6 +197,10 @@ type Message struct {
 	// identifies the message for duplicate detection.
 	MTSID     string `json:"mtsid,omitempty"`
 	MessageID string `json:"msgid,omitempty"`
+	// Tag is the number PutWith's hook gave (the daemon: the sequence
+	// number of the message's arrival record in the audit log), 0 if
+	// none; kept with the message and recovered with it.
+	Tag uint64 `json:"tag,omitempty"`
 	// Envelope is opaque to the queue (the SMTP envelope of a KindSMTP
 	// message, encoded by the caller); bounded to 64 KiB.
 	Envelope   []byte      `json:"env,omitempty"`

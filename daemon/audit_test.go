@@ -1,0 +1,59 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+
+	"mixerd/audit"
+	"mixerd/mixer"
+	"mixerd/queue"
+	"mixerd/x400"
+)
+
+// A message the spool kept but whose arrival record a crash took (its
+// tag, the record's sequence number, is past the audit log's last) gets
+// its arrival record again at start-up, once.
+func TestReconcileArrivals(t *testing.T) {
+	dir := t.TempDir()
+	p := testPolicy(t, dir, freeAddr(t), "127.0.0.1:1", "")
+	q, err := queue.Open(queue.Config{Dir: p.Queue.Directory, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, _ := json.Marshal(smtpEnvelope{Env: mixer.SMTPEnvelope{MailFrom: "alice@example.net",
+		Recipients: []mixer.SMTPRecipient{{Address: "/C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test"}}}})
+	m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: "127.0.0.1:1"},
+		Precedence: x400.PrecedenceRoutine, MessageID: "<lost@example.net> rcpts=00", Envelope: env,
+		Recipients: []queue.Recipient{{Address: "/C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test", NextHop: "p1:PEER-MTA"}}}
+	id, _, err := q.PutWith(context.Background(), m, []byte("Subject: x\r\n\r\nx\r\n"),
+		func(string) (uint64, func() error, error) { return 99, nil, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+
+	count := func() (n int) {
+		err := audit.ScanDir(filepath.Join(dir, "audit-log"), 1, func(r *audit.Record, _ audit.Loc) error {
+			if r.Event == audit.EventArrived && r.ID == id && r.Keys.MessageID == "<lost@example.net>" {
+				n++
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	_, stop := startDaemon(t, p)
+	stop()
+	if n := count(); n != 1 {
+		t.Fatalf("%d arrival records of %s after the first start, want 1", n, id)
+	}
+	_, stop = startDaemon(t, testPolicy(t, dir, freeAddr(t), "127.0.0.1:1", ""))
+	stop()
+	if n := count(); n != 1 {
+		t.Errorf("%d arrival records of %s after the second start, want still 1", n, id)
+	}
+}
