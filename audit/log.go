@@ -586,6 +586,28 @@ func lastTime(p string, first uint64) (time.Time, error) {
 	return r.Time, nil
 }
 
+// Sync makes every record written so far durable (the records of Write
+// whose wait was not called: the daemon keeps a copy of them in its spool
+// until Sync, see queue.Side).
+func (l *Log) Sync() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	if l.failed != nil {
+		err := l.failed
+		l.mu.Unlock()
+		return err
+	}
+	c := l.cur
+	l.mu.Unlock()
+	if c == nil {
+		return nil
+	}
+	return l.waitDurable(c, c.size.Load())
+}
+
 // SkipTo makes the next record's sequence number at least seq+1, so that
 // the numbers up to seq are never given again: the daemon calls it after
 // a crash for numbers it had handed out (kept by the spool) whose records

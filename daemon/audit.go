@@ -2,8 +2,10 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -67,54 +69,49 @@ func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
 	return nil
 }
 
-// arrivalHook is the queue.PutWith hook that writes rec (an arrival) with
-// the ID the message gets: the audit log's fdatasync and the spool's run
-// at the same time, and the message is accepted when both are done. The
-// spool keeps the record's sequence number (queue.Message.Tag): after a
-// crash that took the record but not the spooled message,
-// reconcileArrivals writes it again.
-func (d *Daemon) arrivalHook(rec *audit.Record) queue.PutHook {
-	return func(id string) (uint64, func() error, error) {
-		rec.ID = id
-		_, wait, err := d.audit.Write(rec)
-		if err != nil {
-			d.log.Error("audit log append failed", "err", err)
-			return 0, nil, err
-		}
-		return rec.Seq, wait, nil
+// The hot path writes its audit records without waiting for their
+// fdatasync (audit.Log.Write) and hands a copy to the spool (queue.Side),
+// which makes it durable with the state change itself, in the spool's own
+// fdatasync: the records are never missing for something that happened,
+// and a message costs the spool's fdatasyncs only. The audit log is synced
+// every second, before the spool removes a segment (which drops its
+// copies), and at shutdown. After a crash, Open hands back the copies
+// whose records the log lost (their sequence numbers past its last), and
+// recoverSides writes them again.
+
+// side writes recs to the audit log (not yet durable) and returns their
+// copy for the spool; correlate adds the departures to the index.
+func (d *Daemon) side(correlate bool, recs ...*audit.Record) (queue.Side, error) {
+	if len(recs) == 0 {
+		return queue.Side{}, nil
 	}
+	locs, _, err := d.audit.Write(recs...)
+	if err != nil {
+		d.log.Error("audit log write failed", "err", err)
+		return queue.Side{}, err
+	}
+	data, err := json.Marshal(recs)
+	if err != nil {
+		return queue.Side{}, err
+	}
+	if correlate {
+		for i, r := range recs {
+			if r.Event == audit.EventDeparted {
+				d.index.Add(r, locs[i])
+			}
+		}
+	}
+	return queue.Side{Tag: recs[len(recs)-1].Seq, Data: data}, nil
 }
 
-// reconcileArrivals writes the arrival record of every spooled message
-// whose record the audit log lost in a crash (its sequence number is past
-// the log's last), from what the spool knows of it.
-func (d *Daemon) reconcileArrivals() error {
-	last := d.audit.LastSeq()
-	var recs []*audit.Record
-	for _, m := range d.q.List(queue.Filter{}) {
-		if m.Tag <= last {
-			continue
-		}
-		rec := &audit.Record{Event: audit.EventArrived, Time: m.Arrival, ID: m.ID, Kind: kindOf(&m),
-			Precedence: m.Precedence.String(), Protocol: m.Source.Protocol, Peer: m.Source.Peer,
-			Keys: audit.Keys{MessageID: withoutRcptKey(m.MessageID),
-				MTSID: withoutRcptKey(strings.TrimPrefix(strings.TrimPrefix(m.MTSID, "report "), "probe "))},
-			Text: "arrival record written again at start-up: the crash before took it"}
-		for i := range m.Recipients {
-			rec.Recipients = append(rec.Recipients, (&outcome{}).recipient(&m, i))
-		}
-		recs = append(recs, rec)
+// arrivalHook is the queue.PutWith hook that writes rec (an arrival) with
+// the ID the message gets, its copy spooled with the message.
+func (d *Daemon) arrivalHook(rec *audit.Record) queue.PutHook {
+	return func(id string) (queue.Side, func() error, error) {
+		rec.ID = id
+		s, err := d.side(false, rec)
+		return s, nil, err
 	}
-	if len(recs) == 0 {
-		return nil
-	}
-	// The numbers the lost records had are not given again: at the next
-	// start the spool's tags are all below the log's last number.
-	for _, m := range d.q.List(queue.Filter{}) {
-		d.audit.SkipTo(m.Tag)
-	}
-	d.log.Warn("arrival records lost in a crash written again", "messages", len(recs))
-	return d.record(false, recs...)
 }
 
 // recordDuplicate records that a message arrived again (not spooled).
@@ -122,6 +119,61 @@ func (d *Daemon) recordDuplicate(rec *audit.Record, id string) error {
 	dup := *rec
 	dup.Event, dup.ID = audit.EventDuplicate, id
 	return d.record(false, &dup)
+}
+
+// lostSides collects, while the spool opens, the copies of records the
+// audit log lost (past its last sequence number, last).
+type lostSides struct {
+	last uint64
+	max  uint64
+	recs []*audit.Record
+	bad  int
+}
+
+func (ls *lostSides) add(s queue.Side) {
+	if s.Tag <= ls.last {
+		return
+	}
+	ls.max = max(ls.max, s.Tag)
+	var recs []*audit.Record
+	if err := json.Unmarshal(s.Data, &recs); err != nil {
+		ls.bad++
+		return
+	}
+	for _, r := range recs {
+		if r != nil && r.Seq > ls.last {
+			ls.recs = append(ls.recs, r)
+		}
+	}
+}
+
+// recoverSides writes again the records a crash took from the audit log,
+// in their order, with new numbers past every number handed out before.
+func (d *Daemon) recoverSides(ls *lostSides) error {
+	if ls.bad > 0 {
+		d.log.Error("audit record copies in the spool unreadable", "count", ls.bad)
+	}
+	if len(ls.recs) == 0 {
+		return nil
+	}
+	sort.SliceStable(ls.recs, func(i, j int) bool { return ls.recs[i].Seq < ls.recs[j].Seq })
+	d.audit.SkipTo(ls.max)
+	for _, r := range ls.recs {
+		if r.Text == "" {
+			r.Text = "written again at start-up from the spool: the crash before took it from the log"
+		}
+	}
+	locs, err := d.audit.Append(ls.recs...)
+	if err != nil {
+		return err
+	}
+	for i, r := range ls.recs {
+		if r.Event == audit.EventDeparted {
+			d.index.Add(r, locs[i])
+		}
+	}
+	d.log.Warn("audit records lost in a crash written again from the spool", "records", len(ls.recs))
+	return nil
 }
 
 // p1Arrival is the arrival record of an MTS-APDU (its envelope's keys).
@@ -383,6 +435,23 @@ func kindOf(m *queue.Message) string {
 	return "message"
 }
 
+// syncLoop makes the audit log durable every second, so that what the
+// spool must keep for it stays small and `mixerd track` sees it soon.
+func (d *Daemon) syncLoop(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := d.audit.Sync(); err != nil && !errors.Is(err, audit.ErrClosed) {
+				d.log.Error("audit log sync failed", "err", err)
+			}
+		}
+	}
+}
+
 // pruneLoop drops the departures older than the correlation window from
 // the index, hourly, so that its memory stays bounded by the window.
 func (d *Daemon) pruneLoop(ctx context.Context) {
@@ -398,13 +467,4 @@ func (d *Daemon) pruneLoop(ctx context.Context) {
 			d.log.Info("correlation index pruned", "entries", d.index.Len(), "dropped", before-d.index.Len())
 		}
 	}
-}
-
-// withoutRcptKey is a queue identifier (MTSID, MessageID) without the
-// recipients' digest the daemon adds to it (rcptKey).
-func withoutRcptKey(s string) string {
-	if i := strings.LastIndex(s, " rcpts="); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

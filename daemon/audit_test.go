@@ -12,10 +12,10 @@ import (
 	"mixerd/x400"
 )
 
-// A message the spool kept but whose arrival record a crash took (its
-// tag, the record's sequence number, is past the audit log's last) gets
-// its arrival record again at start-up, once.
-func TestReconcileArrivals(t *testing.T) {
+// A message the spool kept but whose arrival record a crash took (the
+// copy's tag, the record's sequence number, is past the audit log's last)
+// gets its arrival record again at start-up, once.
+func TestLostAuditRecords(t *testing.T) {
 	dir := t.TempDir()
 	p := testPolicy(t, dir, freeAddr(t), "127.0.0.1:1", "")
 	q, err := queue.Open(queue.Config{Dir: p.Queue.Directory, Logger: testLogger(t)})
@@ -28,7 +28,14 @@ func TestReconcileArrivals(t *testing.T) {
 		Precedence: x400.PrecedenceRoutine, MessageID: "<lost@example.net> rcpts=00", Envelope: env,
 		Recipients: []queue.Recipient{{Address: "/C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test", NextHop: "p1:PEER-MTA"}}}
 	id, _, err := q.PutWith(context.Background(), m, []byte("Subject: x\r\n\r\nx\r\n"),
-		func(string) (uint64, func() error, error) { return 99, nil, nil })
+		func(id string) (queue.Side, func() error, error) {
+			// The arrival record as the daemon writes it, number 99,
+			// which the log (empty) never got.
+			rec := []*audit.Record{{Seq: 99, Event: audit.EventArrived, ID: id, Kind: "message",
+				Keys: audit.Keys{MessageID: "<lost@example.net>"}}}
+			b, err := json.Marshal(rec)
+			return queue.Side{Tag: 99, Data: b}, nil, err
+		})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"mixerd/audit"
 	"mixerd/mixer"
 	"mixerd/osi"
 	"mixerd/p1"
@@ -486,5 +487,64 @@ func TestCrash(t *testing.T) {
 	attemptsMu.Unlock()
 	if d1+d2 > bound {
 		t.Errorf("%d duplicates, more than %d kills x %d in flight", d1+d2, kills, bound/kills)
+	}
+	checkCrashAudit(t, filepath.Join(dir, "audit-log"), toX400, toSMTP)
+}
+
+// checkCrashAudit checks that the audit log survived the kills: every
+// message that arrived at its next hop has its arrival and departure
+// records (SMTP -> X.400 by Message-ID, X.400 -> SMTP by MTS identifier),
+// and the sequence numbers only grow.
+func checkCrashAudit(t *testing.T, dir string, toX400, toSMTP *counter) {
+	t.Helper()
+	type life struct{ arrived, departed bool }
+	lives := map[string]*life{}
+	var last uint64
+	err := audit.ScanDir(dir, 1, func(r *audit.Record, _ audit.Loc) error {
+		if r.Seq <= last {
+			t.Errorf("record %d after %d", r.Seq, last)
+		}
+		last = r.Seq
+		for _, k := range []string{r.Keys.MessageID, r.Keys.MTSID} {
+			if k == "" {
+				continue
+			}
+			l := lives[k]
+			if l == nil {
+				l = &life{}
+				lives[k] = l
+			}
+			switch r.Event {
+			case audit.EventArrived:
+				l.arrived = true
+			case audit.EventDeparted:
+				l.departed = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	check := func(key string) {
+		if l := lives[key]; l == nil || !l.arrived || !l.departed {
+			if missing++; missing <= 5 {
+				t.Errorf("audit log: %s has %+v, want arrived and departed", key, l)
+			}
+		}
+	}
+	toX400.mu.Lock()
+	for subj := range toX400.seen {
+		check("<" + subj + "@example.net>") // Subject crash-N, Message-ID <crash-N@example.net>
+	}
+	toX400.mu.Unlock()
+	toSMTP.mu.Lock()
+	for id := range toSMTP.seen {
+		check(id)
+	}
+	toSMTP.mu.Unlock()
+	if missing > 0 {
+		t.Errorf("%d messages without their arrival or departure record", missing)
 	}
 }

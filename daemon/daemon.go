@@ -107,7 +107,9 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	if maxMsg < p.Limits.MessageSize {
 		maxMsg = p.Limits.MessageSize
 	}
+	lost := &lostSides{last: d.audit.LastSeq()}
 	q, err := queue.Open(queue.Config{
+		OnSide: lost.add, BeforeRemove: d.audit.Sync,
 		Dir: p.Queue.Directory, Logger: logger.With("area", "queue"), Lanes: lanes,
 		MaxMessageBytes: int(maxMsg), MaxLeases: workers,
 		ReservedFlash: reservedFlash, ReservedImmediate: reservedImm,
@@ -119,7 +121,7 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	}
 	d.q = q
 	d.st.Store(st)
-	if err := d.reconcileArrivals(); err != nil {
+	if err := d.recoverSides(lost); err != nil {
 		d.closeAll(context.Background())
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
@@ -413,6 +415,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	wg.Go(func() { d.reportsLoop(ctx) })
 	wg.Go(func() { d.pruneLoop(ctx) })
+	wg.Go(func() { d.syncLoop(ctx) })
 	if d.adminl != nil {
 		h := admin.New(admin.Config{Queue: d.q, Token: d.first.Admin.Token, Logger: d.log.With("component", "admin")})
 		wg.Go(func() {

@@ -139,13 +139,18 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 		}
 		o.acks = append(o.acks, sent)
 	}
-	if err := d.record(true, d.attemptRecords(l, &o)...); err != nil {
+	side, err := d.side(true, d.attemptRecords(l, &o)...)
+	if err != nil {
 		log.Error("attempt not recorded in the audit log, lease abandoned", "err", err)
 		d.q.Abandon(l)
 		return
 	}
-	if err := d.q.Report(l, o.res...); err != nil {
+	if err := d.q.ReportWith(l, side, o.res...); err != nil {
 		log.Error("report not recorded, lease abandoned", "err", err)
+		// What happened did happen: its audit records are kept.
+		if err := d.audit.Sync(); err != nil {
+			log.Error("audit log sync failed", "err", err)
+		}
 		d.q.Abandon(l)
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -442,5 +443,73 @@ func TestPutSyncFails(t *testing.T) {
 	}
 	if _, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "a", "r", "h"), []byte("a")); err != nil || dup {
 		t.Fatalf("Put again: dup %v err %v", dup, err)
+	}
+}
+
+// Sides are kept with the change they go with (Put, ReportWith, a
+// finishing ReportWith) and handed back by Open while their segment
+// lives; BeforeRemove runs before a segment goes.
+func TestSides(t *testing.T) {
+	dir := t.TempDir()
+	removes := 0
+	cfg := Config{Dir: dir, BeforeRemove: func() error { removes++; return nil }}
+	q := openQ(t, cfg)
+	ctx := context.Background()
+	side := func(n uint64) Side { return Side{Tag: n, Data: json.RawMessage(`{"n":` + strconv.FormatUint(n, 10) + `}`)} }
+	hook := func(n uint64) PutHook {
+		return func(string) (Side, func() error, error) { return side(n), nil, nil }
+	}
+	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "a", "r1", "h", "r2", "h2"), []byte("A"), hook(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "b", "r", "h"), []byte("B"), hook(2)); err != nil {
+		t.Fatal(err)
+	}
+	// a's first recipient (a journal record), and b whole (finish); a's
+	// second (hop h2) stays.
+	for done := 0; done < 2; {
+		l := tryNext(t, q, 0)
+		if l.Hop == "h2" {
+			q.Abandon(l)
+			if err := q.Hold(l.Message.ID); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		done++
+		n := uint64(3)
+		if l.Message.MTSID == "b" {
+			n = 4
+		}
+		var res []RecipientResult
+		for _, i := range l.Recipients {
+			res = append(res, RecipientResult{Index: i, Disposition: Delivered, Attempt: Attempt{Result: ResultAccepted}})
+		}
+		if err := q.ReportWith(l, side(n), res...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	q.Close()
+	var got []string
+	cfg.OnSide = func(s Side) { got = append(got, strconv.FormatUint(s.Tag, 10)+string(s.Data)) }
+	q = openQ(t, cfg)
+	sort.Strings(got)
+	if want := []string{`1{"n":1}`, `2{"n":2}`, `3{"n":3}`, `4{"n":4}`}; strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("sides after reopen %q, want %q", got, want)
+	}
+	ms := q.List(Filter{})
+	if len(ms) != 1 || ms[0].MTSID != "a" || len(ms[0].Side) != 0 {
+		t.Fatalf("queued %+v, want a alone (its side not in memory)", ms)
+	}
+	// Finishing a and rolling the segments over removes them: BeforeRemove first.
+	q.st.segMax = 64
+	if err := q.Release(ms[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	deliverAll(t, q, tryNext(t, q, 0))
+	put(t, q, msg(x400.PrecedenceRoutine, "c", "r", "h"), "C")
+	deliverAll(t, q, tryNext(t, q, 0))
+	if removes == 0 {
+		t.Error("segments removed without BeforeRemove")
 	}
 }

@@ -77,9 +77,13 @@ type fileHeader struct {
 // event is one journal record. Times are the queue clock's.
 type event struct {
 	T      time.Time   `json:"t"`
-	Kind   string      `json:"k"` // result, reported, dead, hold, release, retry, delete
+	Kind   string      `json:"k"` // result, reported, dead, hold, release, retry, delete, side
 	R      []rcptEvent `json:"r,omitempty"`
 	Reason string      `json:"reason,omitempty"`
+	// Tag and Side are the caller's Side kept with this change (a "side"
+	// event carries only them, before a finish).
+	Tag  uint64          `json:"tag,omitempty"`
+	Side json.RawMessage `json:"side,omitempty"`
 }
 
 type rcptEvent struct {

@@ -330,9 +330,15 @@ func (q *Queue) ReportsDue() <-chan struct{} { return q.reports }
 // lease ends. Report returns once the results are on disk; if it fails
 // (disk error) the lease stays open and the worker should Abandon it.
 func (q *Queue) Report(l *Lease, results ...RecipientResult) error {
+	return q.ReportWith(l, Side{}, results...)
+}
+
+// ReportWith is Report with a Side kept in the spool with the results, in
+// the same fdatasync (the daemon: the audit records of the attempt).
+func (q *Queue) ReportWith(l *Lease, side Side, results ...RecipientResult) error {
 	e := l.e
 	now := q.cfg.Now()
-	ev := &event{T: now, Kind: "result"}
+	ev := &event{T: now, Kind: "result", Tag: side.Tag, Side: side.Data}
 	q.mu.Lock()
 	if l.open == nil {
 		q.mu.Unlock()
@@ -391,7 +397,7 @@ func (q *Queue) Report(l *Lease, results ...RecipientResult) error {
 		// Every recipient is done: the seen record written by finish is
 		// the durable commit (Open finishes a file whose id is in it), so
 		// no journal record is needed.
-		if err := q.finish(e, "all recipients done"); err != nil {
+		if err := q.finishWith(e, "all recipients done", side); err != nil {
 			return err
 		}
 		q.mu.Lock()

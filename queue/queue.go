@@ -61,6 +61,24 @@ type Config struct {
 	// duplicate detection (default 500,000); past it the oldest are
 	// forgotten before the window ends (logged).
 	MaxRemembered int
+	// OnSide, when set, is called by Open with every Side (see Side) the
+	// spool still holds, in log order; the caller finds there what a
+	// crash took from its own, lazily synced, log.
+	OnSide func(s Side)
+	// BeforeRemove, when set, is called before spool segments are removed
+	// (their Sides with them); an error keeps them. The daemon makes its
+	// audit log durable there.
+	BeforeRemove func() error
+}
+
+// Side is what a caller keeps in the spool with a message's state
+// change, to be made durable by the same fdatasync: an opaque tag and
+// JSON data (the daemon: the audit records of the change and the sequence
+// number of the last). Open hands every Side still in the spool back
+// (Config.OnSide). The zero Side is none.
+type Side struct {
+	Tag  uint64
+	Data json.RawMessage
 }
 
 // DefaultLanes is the default retry policy: faster and shorter-lived for
@@ -265,6 +283,14 @@ func Open(cfg Config) (*Queue, error) {
 	// Before a segment goes, the seen records of its 'F' records must be
 	// durable in DIR/seen.
 	q.st.beforeTrim = q.ssync.Sync
+	if cfg.BeforeRemove != nil {
+		q.st.beforeTrim = func() error {
+			if err := cfg.BeforeRemove(); err != nil {
+				return err
+			}
+			return q.ssync.Sync()
+		}
+	}
 	q.ssync.sync = func() error {
 		q.seenMu.Lock()
 		f := q.seenF
@@ -546,12 +572,18 @@ func (q *Queue) scanSegment(n uint64, last bool, live map[string]*entry) error {
 	for _, r := range recs {
 		switch r.typ {
 		case recMessage:
+			if q.cfg.OnSide != nil && (r.hdr.Tag != 0 || len(r.hdr.Side) > 0) {
+				q.cfg.OnSide(Side{Tag: r.hdr.Tag, Data: r.hdr.Side})
+			}
 			// A later copy (compaction) replaces the earlier one.
 			e := q.newEntry(r.hdr)
 			e.size = int64(r.n)
 			e.mloc = r.l
 			live[r.id] = e
 		case recSegEvent:
+			if q.cfg.OnSide != nil && (r.ev.Tag != 0 || len(r.ev.Side) > 0) {
+				q.cfg.OnSide(Side{Tag: r.ev.Tag, Data: r.ev.Side})
+			}
 			if e := live[r.id]; e != nil {
 				e.apply(r.ev, nil)
 				e.evs = append(e.evs, r.l)
@@ -881,7 +913,7 @@ func (q *Queue) Put(ctx context.Context, m *Message, body []byte) (id string, du
 // record of the arrival) and the spool's record become durable at the same
 // time. An error from the hook or from wait fails the Put and nothing is
 // spooled (a record already written is finished). wait may be nil.
-type PutHook func(id string) (tag uint64, wait func() error, err error)
+type PutHook func(id string) (side Side, wait func() error, err error)
 
 // PutWith is Put with a hook (see PutHook). It is not called for a
 // duplicate.
@@ -964,7 +996,9 @@ func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before Put
 	var werr error
 	var wait func() error
 	if before != nil {
-		hdr.Tag, wait, werr = before(hdr.ID)
+		var side Side
+		side, wait, werr = before(hdr.ID)
+		hdr.Tag, hdr.Side = side.Tag, side.Data
 	}
 	if werr == nil {
 		ml, werr = q.writeMessage(ctx, &hdr, body)
@@ -1041,7 +1075,11 @@ func (q *Queue) writeMessage(ctx context.Context, hdr *fileHeader, body []byte) 
 // identifiers go to the seen file, then an 'F' record holding them too is
 // appended to the log and made durable (the commit: Open never queues the
 // message again), and its records are released (segment.go).
-func (q *Queue) finish(e *entry, why string) error {
+func (q *Queue) finish(e *entry, why string) error { return q.finishWith(e, why, Side{}) }
+
+// finishWith is finish with a Side written just before the 'F' record, in
+// the same write and fdatasync.
+func (q *Queue) finishWith(e *entry, why string, side Side) error {
 	now := q.cfg.Now()
 	var seen []seenRecord
 	var b []byte
@@ -1074,7 +1112,12 @@ func (q *Queue) finish(e *entry, why string) error {
 			q.seenMu.Unlock()
 		}
 		if err == nil {
-			if _, err = q.st.write(false, eventRecord(recFinished, e.id, sp)); err == nil {
+			recs := [][]byte{eventRecord(recFinished, e.id, sp)}
+			if side.Tag != 0 || len(side.Data) > 0 {
+				ep, _ := json.Marshal(&event{T: now, Kind: "side", Tag: side.Tag, Side: side.Data})
+				recs = append([][]byte{eventRecord(recSegEvent, e.id, ep)}, recs...)
+			}
+			if _, err = q.st.write(false, recs...); err == nil {
 				err = q.st.sync() // shared with concurrent Puts and journals
 			}
 		}

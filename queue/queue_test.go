@@ -658,12 +658,12 @@ func TestPutWithHook(t *testing.T) {
 	ctx := context.Background()
 	var seen []string
 	waited := false
-	id, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (uint64, func() error, error) {
+	id, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (Side, func() error, error) {
 		seen = append(seen, id)
 		if _, err := q.Get(id); !errors.Is(err, ErrNotFound) {
 			t.Errorf("message %s visible before its hook returned (Get: %v)", id, err)
 		}
-		return 42, func() error { waited = true; return nil }, nil
+		return Side{Tag: 42}, func() error { waited = true; return nil }, nil
 	})
 	if err != nil || dup || len(seen) != 1 || seen[0] != id || !waited {
 		t.Fatalf("PutWith = %q %v %v, hook saw %q, waited %v", id, dup, err, seen, waited)
@@ -671,19 +671,19 @@ func TestPutWithHook(t *testing.T) {
 	if m, err := q.Get(id); err != nil || m.Tag != 42 {
 		t.Fatalf("Get = %+v %v, want tag 42", m, err)
 	}
-	if _, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (uint64, func() error, error) {
+	if _, dup, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m1", "a", "p1:x"), []byte("body"), func(id string) (Side, func() error, error) {
 		t.Errorf("hook called for a duplicate (%s)", id)
-		return 0, nil, nil
+		return Side{}, nil, nil
 	}); err != nil || !dup {
 		t.Fatalf("duplicate PutWith = %v %v", dup, err)
 	}
 	boom := errors.New("audit log unwritable")
 	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m2", "a", "p1:x"), []byte("body"),
-		func(string) (uint64, func() error, error) { return 0, nil, boom }); !errors.Is(err, boom) {
+		func(string) (Side, func() error, error) { return Side{}, nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("PutWith with a failing hook = %v, want %v", err, boom)
 	}
 	if _, _, err := q.PutWith(ctx, msg(x400.PrecedenceRoutine, "m3", "a", "p1:x"), []byte("body"),
-		func(string) (uint64, func() error, error) { return 7, func() error { return boom }, nil }); !errors.Is(err, boom) {
+		func(string) (Side, func() error, error) { return Side{Tag: 7}, func() error { return boom }, nil }); !errors.Is(err, boom) {
 		t.Fatalf("PutWith with a failing wait = %v, want %v", err, boom)
 	}
 	// Nothing of m2 or m3 is queued, now or after a restart, and both can

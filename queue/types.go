@@ -26,6 +26,7 @@
 package queue
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -201,6 +202,9 @@ type Message struct {
 	// number of the message's arrival record in the audit log), 0 if
 	// none; kept with the message and recovered with it.
 	Tag uint64 `json:"tag,omitempty"`
+	// Side is the data of PutWith's Side: written with the message, handed
+	// back by Open (Config.OnSide), not kept in memory.
+	Side json.RawMessage `json:"side,omitempty"`
 	// Envelope is opaque to the queue (the SMTP envelope of a KindSMTP
 	// message, encoded by the caller); bounded to 64 KiB.
 	Envelope   []byte      `json:"env,omitempty"`
