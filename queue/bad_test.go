@@ -455,7 +455,9 @@ func TestSides(t *testing.T) {
 	cfg := Config{Dir: dir, BeforeRemove: func() error { removes++; return nil }}
 	q := openQ(t, cfg)
 	ctx := context.Background()
-	side := func(n uint64) Side { return Side{Tag: n, Data: json.RawMessage(`{"n":` + strconv.FormatUint(n, 10) + `}`)} }
+	side := func(n uint64) Side {
+		return Side{Tag: n, Data: json.RawMessage(`{"n":` + strconv.FormatUint(n, 10) + `}`)}
+	}
 	hook := func(n uint64) PutHook {
 		return func(string) (Side, func() error, error) { return side(n), nil, nil }
 	}
