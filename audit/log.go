@@ -287,8 +287,33 @@ func (l *Log) Append(recs ...*Record) ([]Loc, error) {
 // not take the records as logged before wait returned nil. wait may be
 // called once.
 func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) {
+	locs, _, wait, err = l.write(recs)
+	return locs, wait, err
+}
+
+// WriteCopy is Write for a caller that keeps a copy of the records until
+// the log is synced (Sync), instead of waiting: it returns the records as
+// they were written, as a JSON array of the lines' objects (their crc
+// members included), which json.Unmarshal reads back into []*Record.
+func (l *Log) WriteCopy(recs ...*Record) (locs []Loc, array []byte, err error) {
+	locs, buf, _, err := l.write(recs)
+	if err != nil || len(buf) == 0 {
+		return locs, nil, err
+	}
+	array = make([]byte, 0, len(buf)+1)
+	array = append(array, '[')
+	for _, c := range buf[:len(buf)-1] {
+		if c == '\n' { // JSON text never holds a raw newline: line ends only
+			c = ','
+		}
+		array = append(array, c)
+	}
+	return locs, append(array, ']'), nil
+}
+
+func (l *Log) write(recs []*Record) (locs []Loc, buf []byte, wait func() error, err error) {
 	if len(recs) == 0 {
-		return nil, func() error { return nil }, nil
+		return nil, nil, func() error { return nil }, nil
 	}
 	// Encode outside the lock, with Seq 0: the lock only patches the
 	// number in.
@@ -296,7 +321,7 @@ func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) 
 	enc := make([][]byte, len(recs))
 	for i, r := range recs {
 		if r == nil {
-			return nil, nil, errors.New("audit: nil record")
+			return nil, nil, nil, errors.New("audit: nil record")
 		}
 		if r.Time.IsZero() {
 			r.Time = now
@@ -309,13 +334,13 @@ func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) 
 		r.Seq = 0
 		b, err := encode(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("audit: %w", err)
+			return nil, nil, nil, fmt.Errorf("audit: %w", err)
 		}
 		if !bytes.HasPrefix(b, seqZero) {
-			return nil, nil, fmt.Errorf("audit: record encodes as %.20q, not with seq first", b)
+			return nil, nil, nil, fmt.Errorf("audit: record encodes as %.20q, not with seq first", b)
 		}
 		if len(b)+19+crcSuffixLen+1 > maxLine {
-			return nil, nil, errTooLong
+			return nil, nil, nil, errTooLong
 		}
 		enc[i] = b
 	}
@@ -323,23 +348,22 @@ func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) 
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
-		return nil, nil, ErrClosed
+		return nil, nil, nil, ErrClosed
 	}
 	if l.failed != nil {
 		l.mu.Unlock()
-		return nil, nil, l.failed
+		return nil, nil, nil, l.failed
 	}
 	if c := l.cur; c == nil || c.broken || c.size.Load() >= l.rotSize ||
 		c.size.Load() > 0 && !now.Before(c.created.Add(l.rotAge)) {
 		if err := l.rotate(); err != nil {
 			l.mu.Unlock()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	c := l.cur
 	start := c.size.Load()
 	locs = make([]Loc, len(recs))
-	var buf []byte
 	for i, b := range enc {
 		seq := l.next + uint64(i)
 		recs[i].Seq = seq
@@ -350,7 +374,7 @@ func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) 
 	if _, err := l.writeAt(c.f, buf, start); err != nil {
 		l.writeFailed(c, start, err)
 		l.mu.Unlock()
-		return nil, nil, fmt.Errorf("audit: %s: write: %w", fileName(c.first), err)
+		return nil, nil, nil, fmt.Errorf("audit: %s: write: %w", fileName(c.first), err)
 	}
 	end := start + int64(len(buf))
 	c.size.Store(end)
@@ -359,7 +383,7 @@ func (l *Log) Write(recs ...*Record) (locs []Loc, wait func() error, err error) 
 	}
 	c.last = recs[len(recs)-1].Time
 	l.mu.Unlock()
-	return locs, func() error { return l.waitDurable(c, end) }, nil
+	return locs, buf, func() error { return l.waitDurable(c, end) }, nil
 }
 
 // encode returns r's JSON. '<', '>' and '&' are not escaped, so that an

@@ -925,3 +925,28 @@ func TestLogWriteAndSkipTo(t *testing.T) {
 		t.Fatalf("seqs %v, want 1 2 41", got)
 	}
 }
+
+// WriteCopy returns the records as written, a JSON array that reads back
+// into the same records.
+func TestLogWriteCopy(t *testing.T) {
+	l := logtOpen(t, Config{})
+	recs := []*Record{logtRecord(1), logtRecord(2)}
+	recs[1].Text = "two\nlines \"quoted\""
+	locs, array, err := l.WriteCopy(recs...)
+	if err != nil || len(locs) != 2 {
+		t.Fatalf("WriteCopy = %v %v", locs, err)
+	}
+	var back []*Record
+	if err := json.Unmarshal(array, &back); err != nil {
+		t.Fatalf("array %q: %v", array, err)
+	}
+	if len(back) != 2 || back[0].Seq != 1 || back[1].Seq != 2 || back[1].Text != recs[1].Text || back[0].ID != recs[0].ID {
+		t.Fatalf("read back %+v %+v", back[0], back[1])
+	}
+	if err := l.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := l.Read(locs[1]); err != nil || got.Text != recs[1].Text {
+		t.Fatalf("Read = %+v %v", got, err)
+	}
+}

@@ -85,13 +85,9 @@ func (d *Daemon) side(correlate bool, recs ...*audit.Record) (queue.Side, error)
 	if len(recs) == 0 {
 		return queue.Side{}, nil
 	}
-	locs, _, err := d.audit.Write(recs...)
+	locs, data, err := d.audit.WriteCopy(recs...)
 	if err != nil {
 		d.log.Error("audit log write failed", "err", err)
-		return queue.Side{}, err
-	}
-	data, err := json.Marshal(recs)
-	if err != nil {
 		return queue.Side{}, err
 	}
 	if correlate {

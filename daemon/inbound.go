@@ -111,7 +111,7 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 		log.Info("duplicate APDU acknowledged", "id", id, "mtsid", m.MTSID)
 		return nil
 	}
-	log.Info("APDU spooled", "id", id, "mtsid", m.MTSID, "precedence", m.Precedence, "rcpts", len(m.Recipients))
+	log.Debug("APDU spooled", "id", id, "mtsid", m.MTSID, "precedence", m.Precedence, "rcpts", len(m.Recipients))
 	// A probe or report whose hop is SMTP: the worker marks it dead (its
 	// conversion is issue 6's).
 	return nil
@@ -228,7 +228,7 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 		log.Info("duplicate message acknowledged", "id", id, "message_id", m.MessageID)
 		return &smtp.Receipt{ID: id}, nil
 	}
-	log.Info("message spooled", "id", id, "precedence", prec, "rcpts", len(m.Recipients))
+	log.Debug("message spooled", "id", id, "precedence", prec, "rcpts", len(m.Recipients))
 	receipt := &smtp.Receipt{ID: id}
 	if s.delay > 0 {
 		receipt.Forwarded = d.acks.wait(id, s.delay+time.Second)

@@ -159,7 +159,7 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 		rcpt := l.Message.Recipients[r.Index].Address
 		switch r.Disposition {
 		case queue.Delivered:
-			log.Info("relayed", "rcpt", rcpt, "text", r.Attempt.Text)
+			log.Debug("relayed", "rcpt", rcpt, "text", r.Attempt.Text)
 		case queue.Transient:
 			log.Warn("transient failure", "rcpt", rcpt, "stage", r.Attempt.Stage, "code", r.Attempt.Code, "text", r.Attempt.Text)
 		case queue.Permanent:

@@ -37,6 +37,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer, hup <-chan os.S
 	fs.SetOutput(stderr)
 	file := fs.String("policy", "policy.hcl", "the policy file")
 	logJSON := fs.Bool("log-json", false, "log in JSON rather than text")
+	var level slog.Level
+	fs.TextVar(&level, "log-level", slog.LevelInfo, "the least level logged: debug (a line for each message spooled and relayed; the audit log records them in any case), info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -47,9 +49,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer, hup <-chan os.S
 		fmt.Fprintf(stderr, "mixerd serve: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
-	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(stderr, opts)
 	if *logJSON {
-		h = slog.NewJSONHandler(stderr, nil)
+		h = slog.NewJSONHandler(stderr, opts)
 	}
 	log := slog.New(h)
 	p, ok := loadPolicy(*file, stderr)
