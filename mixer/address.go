@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -760,11 +761,12 @@ func (g *Gateway) ORAddressToRFC822(a *x400.ORAddress) (Mailbox, error) {
 	if a == nil || a.IsEmpty() {
 		return Mailbox{}, addressError("address", errors.New("empty O/R address"))
 	}
-	field := "address " + strconv.Quote(addrClip(a.String()))
+	// field names a in an error (written only then).
+	field := func() string { return "address " + strconv.Quote(addrClip(a.String())) }
 	// Mapping A.
 	m, _, found, err := addrSplitRFC822(a)
 	if err != nil {
-		return Mailbox{}, addressError(field, err)
+		return Mailbox{}, addressError(field(), err)
 	}
 	if found {
 		return m, nil
@@ -778,11 +780,11 @@ func (g *Gateway) ORAddressToRFC822(a *x400.ORAddress) (Mailbox, error) {
 		domain = om.Entry.Domain
 	}
 	if domain == "" {
-		return Mailbox{}, addressError(field, errors.New("the gateway has no domain"))
+		return Mailbox{}, addressError(field(), errors.New("the gateway has no domain"))
 	}
 	lp, err := addrStdOr(a)
 	if err != nil {
-		return Mailbox{}, addressError(field, err)
+		return Mailbox{}, addressError(field(), err)
 	}
 	return Mailbox{AddrSpec: AddrSpec{LocalPart: lp, Domain: domain}}, nil
 }
@@ -796,7 +798,7 @@ func (g *Gateway) addrMCGAM(a *x400.ORAddress) (Mailbox, bool) {
 	if !ok {
 		return Mailbox{}, false
 	}
-	n := len(om.Entry.OR.Complete()) // levels in the prefix
+	n := om.Entry.OR.completeLen() // levels in the prefix
 	var labels []string
 	for _, at := range om.Below {
 		if at.Omitted || strings.IndexByte(at.Value, '.') >= 0 || !ValidDomainSyntax(at.Value) {
@@ -1068,6 +1070,11 @@ func addrWriteT61(sb *strings.Builder, seg string) error {
 // 4); for the X400-Originator: and X400-Recipients: fields (§4.6.2.2) add
 // DirectoryNameComment(n.DirectoryName) to the mailbox's Comments.
 func (g *Gateway) ORNameToMailbox(n *x400.ORName) (Mailbox, error) {
+	return g.orNameToMailbox(n, nil)
+}
+
+// orNameToMailbox is ORNameToMailbox through memo (nil: none).
+func (g *Gateway) orNameToMailbox(n *x400.ORName, memo mailboxMemo) (Mailbox, error) {
 	if n == nil {
 		return Mailbox{}, addressError("O/R name", errors.New("absent"))
 	}
@@ -1077,7 +1084,55 @@ func (g *Gateway) ORNameToMailbox(n *x400.ORName) (Mailbox, error) {
 		}
 		return Mailbox{}, addressError("O/R name", errors.New("empty O/R name"))
 	}
-	return g.ORAddressToRFC822(&n.ORAddress)
+	return g.orAddressToRFC822(&n.ORAddress, memo)
+}
+
+// mailboxMemo remembers the RFC 822 addresses that O/R addresses mapped
+// to during one conversion (ToSMTP), so that an address named in the
+// envelope and in the heading (originator-name and the originator,
+// recipient-name and the recipients, and again in
+// Disposition-Notification-To and the keep check of the RFC 822 heading
+// extension) is mapped once. It lives for one call only: the tables may
+// change between conversions (SIGHUP), and its size is that of the
+// message's addresses. It is keyed by the address's text
+// (x400.ORAddress.String); a remembered mapping is used only for an
+// address identical to the one it was made from, field by field (the
+// mapping writes values as they are, so x400.ORAddress.Equal, which
+// ignores case, would not do). Failed mappings are not remembered. A nil
+// mailboxMemo remembers nothing.
+type mailboxMemo map[string]*mailboxMemoEntry
+
+// mailboxMemoEntry is one remembered mapping: addr is the mapped address
+// itself, in the message being converted, which does not change during
+// the conversion.
+type mailboxMemoEntry struct {
+	addr *x400.ORAddress
+	mb   Mailbox
+}
+
+// orAddressToRFC822 is ORAddressToRFC822 through memo. A remembered
+// mailbox is returned with its slices copied, so that no two results
+// share them.
+func (g *Gateway) orAddressToRFC822(a *x400.ORAddress, memo mailboxMemo) (Mailbox, error) {
+	if memo == nil || a == nil {
+		return g.ORAddressToRFC822(a)
+	}
+	k := a.String()
+	e, seen := memo[k]
+	if seen && (e.addr == a || reflect.DeepEqual(e.addr, a)) {
+		m := e.mb
+		m.Route = slices.Clone(m.Route)
+		m.Comments = slices.Clone(m.Comments)
+		return m, nil
+	}
+	m, err := g.ORAddressToRFC822(a)
+	if err == nil && !seen {
+		e := &mailboxMemoEntry{addr: a, mb: m}
+		e.mb.Route = slices.Clone(m.Route)
+		e.mb.Comments = slices.Clone(m.Comments)
+		memo[k] = e
+	}
+	return m, err
 }
 
 // MailboxToORName maps an RFC 822 mailbox to an O/R name without a
@@ -1143,6 +1198,12 @@ func (g *Gateway) mailboxToORName(m Mailbox, memo addrMemo) (x400.ORName, error)
 // and 6 (RecipientSpecifier) are the heading's. A descriptor with neither
 // formal nor free form name is an addressError.
 func (g *Gateway) ORDescriptorToAddress(d *x400.ORDescriptor) (Address, error) {
+	return g.orDescriptorToAddress(d, nil)
+}
+
+// orDescriptorToAddress is ORDescriptorToAddress through memo (nil:
+// none).
+func (g *Gateway) orDescriptorToAddress(d *x400.ORDescriptor, memo mailboxMemo) (Address, error) {
 	if d == nil {
 		return Address{}, addressError("O/R descriptor", errors.New("absent"))
 	}
@@ -1156,7 +1217,7 @@ func (g *Gateway) ORDescriptorToAddress(d *x400.ORDescriptor) (Address, error) {
 		}
 		return Address{Group: &Group{Name: d.FreeFormName, Comments: comments}}, nil
 	}
-	m, err := g.ORNameToMailbox(d.FormalName)
+	m, err := g.orNameToMailbox(d.FormalName, memo)
 	if err != nil {
 		return Address{}, err
 	}

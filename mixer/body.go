@@ -604,7 +604,7 @@ func (g *Gateway) bodyMessageToMIME(x *x400.MessageBodyPart, name string, rep *R
 		// MIME-Version belongs to the message only.
 		return slices.DeleteFunc(h, func(f Field) bool { return strings.EqualFold(f.Name, "MIME-Version") }), b, nil
 	}
-	h, b, err := g.ipmToRFC822(&x.IPM, rep)
+	h, b, err := g.ipmToRFC822(&x.IPM, nil, rep)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"mixerd/ber"
@@ -62,7 +63,8 @@ func (g *Gateway) ToSMTP(m *x400.Message, rep *Report) (*SMTPMessage, []Recipien
 			Diagnostic: x400.DiagnosticContentTypeNotSupported, HasDiagnostic: true, Status: "5.6.1",
 			Err: errors.New("an IP notification is converted by the acknowledgement mapping, not as a message")}
 	}
-	var local Report
+	// Sized for the items of a usual message.
+	local := Report{Items: make([]ReportItem, 0, 64)}
 	mil, err := obj.IPM.Heading.Military()
 	if err != nil {
 		return nil, nil, syntaxError("military heading", err)
@@ -71,17 +73,22 @@ func (g *Gateway) ToSMTP(m *x400.Message, rep *Report) (*SMTPMessage, []Recipien
 	if mil != nil {
 		prec = mil.PrimaryPrecedence
 	}
-	senv, eh, rerrs, err := g.EnvelopeToSMTP(env, prec, &local)
+	// The envelope and the heading name mostly the same O/R addresses
+	// (originator-name and the originator, recipient-name and the
+	// recipients): each is mapped once.
+	memo := mailboxMemo{}
+	senv, eh, rerrs, err := g.envelopeToSMTP(env, prec, &local, memo)
 	if err != nil {
 		return nil, nil, err
 	}
-	h, body, err := g.ipmToRFC822(obj.IPM, &local)
+	h, body, err := g.ipmToRFC822(obj.IPM, memo, &local)
 	if err != nil {
 		return nil, nil, err
 	}
-	if lost := local.Lost(); len(lost) > 0 {
+	if i := slices.IndexFunc(local.Items, func(it ReportItem) bool { return it.Disposition == Dropped }); i >= 0 {
 		if p, err := env.Extensions.ConversionWithLossProhibited(); err == nil && p {
-			return nil, nil, lossError(lost[0].From, errors.New("would be dropped ("+lost[0].Note+
+			lost := local.Items[i]
+			return nil, nil, lossError(lost.From, errors.New("would be dropped ("+lost.Note+
 				") and the originator prohibited conversion with loss"))
 		}
 	}
@@ -201,9 +208,10 @@ func BodyEITs(body []x400.BodyPart) *x400.EncodedInformationTypes {
 // ipmToRFC822 maps an IPM, its heading (with the P772 military heading,
 // if any) and its body, to the header fields and body of an RFC 5322
 // message (RFC 2156 §5.3.4, RFC 6477, RFC 2157). It serves the message
-// itself and each forwarded IPM body part.
-func (g *Gateway) ipmToRFC822(ipm *x400.IPM, rep *Report) (Header, []byte, error) {
-	h, err := g.HeadingToHeader(&ipm.Heading, rep)
+// itself and each forwarded IPM body part. The heading's O/R descriptors
+// are mapped through memo (nil: none).
+func (g *Gateway) ipmToRFC822(ipm *x400.IPM, memo mailboxMemo, rep *Report) (Header, []byte, error) {
+	h, err := g.headingToHeader(&ipm.Heading, rep, memo)
 	if err != nil {
 		return nil, nil, err
 	}

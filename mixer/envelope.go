@@ -219,6 +219,12 @@ func envExtensionText(t x400.ExtensionType) string {
 // arrival time (the caller keeps the heading's Date instead if it has
 // one).
 func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.Precedence, rep *Report) (SMTPEnvelope, Header, []RecipientError, error) {
+	return g.envelopeToSMTP(env, prec, rep, nil)
+}
+
+// envelopeToSMTP is EnvelopeToSMTP with the O/R names mapped through memo
+// (nil: none).
+func (g *Gateway) envelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.Precedence, rep *Report, memo mailboxMemo) (SMTPEnvelope, Header, []RecipientError, error) {
 	var se SMTPEnvelope
 	var discarded []string
 	if env == nil {
@@ -237,7 +243,7 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 	}
 
 	// originator-name -> MAIL FROM, X400-Originator (§4.6.2.1, §4.6.2.2)
-	orig, err := g.ORNameToMailbox(&env.OriginatorName)
+	orig, err := g.orNameToMailbox(&env.OriginatorName, memo)
 	if err != nil {
 		return se, nil, nil, envAddressError("envelope.originator-name", err)
 	}
@@ -267,7 +273,7 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 			}
 			continue
 		}
-		mb, err := g.ORNameToMailbox(&rf.RecipientName)
+		mb, err := g.orNameToMailbox(&rf.RecipientName, memo)
 		if err != nil {
 			if isResp {
 				recErrs = append(recErrs, RecipientError{Index: i, Err: envAddressError(name, err)})
@@ -314,7 +320,7 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 		m := mb
 		m.Comments = append([]string(nil), m.Comments...)
 		if len(redir) > 0 {
-			c, err := g.envRedirectComment(redir)
+			c, err := g.envRedirectComment(redir, memo)
 			if err != nil {
 				return se, nil, nil, err
 			}
@@ -430,7 +436,7 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 	if a, err := env.Extensions.OriginatorReturnAddress(); err != nil {
 		return se, nil, nil, syntaxError("envelope.originator-return-address", err)
 	} else if a != nil {
-		mb, err := g.ORAddressToRFC822(a)
+		mb, err := g.orAddressToRFC822(a, memo)
 		if err != nil {
 			rep.Dropped("envelope.originator-return-address", "no RFC 822 form: "+err.Error())
 		} else {
@@ -443,7 +449,7 @@ func (g *Gateway) EnvelopeToSMTP(env *x400.MessageTransferEnvelope, prec *x400.P
 		return se, nil, nil, syntaxError("envelope.dl-expansion-history", err)
 	}
 	for i := len(dls) - 1; i >= 0; i-- { // most recent first (§5.3.6)
-		mb, err := g.ORNameToMailbox(&dls[i].DL)
+		mb, err := g.orNameToMailbox(&dls[i].DL, memo)
 		if err != nil {
 			rep.Dropped("envelope.dl-expansion-history "+strconv.Itoa(i+1), "no RFC 822 form: "+err.Error())
 			continue
@@ -545,12 +551,12 @@ func envReasonText(r x400.RedirectionReason) string {
 }
 
 // envRedirectComment writes EBNF.redirect-comment (RFC 2156 §4.6.2.2)
-// without its parentheses.
-func (g *Gateway) envRedirectComment(hist []x400.Redirection) (string, error) {
+// without its parentheses, the addresses mapped through memo (nil: none).
+func (g *Gateway) envRedirectComment(hist []x400.Redirection, memo mailboxMemo) (string, error) {
 	var sb strings.Builder
 	for i := range hist {
 		r := &hist[i]
-		mb, err := g.ORNameToMailbox(&r.IntendedRecipient)
+		mb, err := g.orNameToMailbox(&r.IntendedRecipient, memo)
 		addr := r.IntendedRecipient.ORAddress.String()
 		if err == nil {
 			mb.Comments = nil

@@ -78,6 +78,12 @@ const hdgMaxExtFields = 10000
 // O/R descriptor that cannot be mapped is an error naming the heading
 // field; everything else of the heading is in the report.
 func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) {
+	return g.headingToHeader(h, rep, nil)
+}
+
+// headingToHeader is HeadingToHeader with the O/R descriptors mapped
+// through memo (nil: none).
+func (g *Gateway) headingToHeader(h *x400.Heading, rep *Report, memo mailboxMemo) (Header, error) {
 	if h == nil {
 		return nil, contentError("heading", errors.New("no heading"))
 	}
@@ -149,7 +155,7 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 		rep.Dropped("heading.authorizing-users", "RFC 2156 §5.3.4: an empty address field is discarded")
 	}
 	if authors {
-		v, err := g.hdgDescriptorsOut("heading.authorizing-users", h.AuthorizingUsers)
+		v, err := g.hdgDescriptorsOut("heading.authorizing-users", h.AuthorizingUsers, memo)
 		if err != nil {
 			return nil, err
 		}
@@ -157,7 +163,7 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 		rep.Mapped("heading.authorizing-users", "From")
 	}
 	if h.Originator != nil {
-		v, err := g.hdgDescriptorsOut("heading.originator", []x400.ORDescriptor{*h.Originator})
+		v, err := g.hdgDescriptorsOut("heading.originator", []x400.ORDescriptor{*h.Originator}, memo)
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +192,7 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 			rep.Dropped(r.from, "RFC 2156 §5.3.4: an empty address field is discarded")
 			continue
 		}
-		v, err := g.hdgRecipientsOut(r.from, r.list, rep)
+		v, err := g.hdgRecipientsOut(r.from, r.list, rep, memo)
 		if err != nil {
 			return nil, err
 		}
@@ -196,14 +202,14 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 		add(r.to, v)
 		rep.Mapped(r.from, r.to)
 	}
-	if err := g.hdgNotificationRequestsOut(h, carried, add, rep); err != nil {
+	if err := g.hdgNotificationRequestsOut(h, carried, add, rep, memo); err != nil {
 		return nil, err
 	}
 	if h.ReplyRecipients != nil {
 		if len(h.ReplyRecipients) == 0 {
 			rep.Dropped("heading.reply-recipients", "RFC 2156 §5.3.4: an empty address field is discarded")
 		} else {
-			v, err := g.hdgDescriptorsOut("heading.reply-recipients", h.ReplyRecipients)
+			v, err := g.hdgDescriptorsOut("heading.reply-recipients", h.ReplyRecipients, memo)
 			if err != nil {
 				return nil, err
 			}
@@ -285,7 +291,12 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 
 	// The RFC 822 heading extension (§5.1.2): restored as written; a
 	// field that the heading also gave replaces the generated one when it
-	// still maps to the heading's value.
+	// still maps to the heading's value. The check maps addresses to
+	// X.400 and back: through memo and a memo of its own for the way in.
+	var in addrMemo
+	if memo != nil {
+		in = addrMemo{}
+	}
 	for i, c := range carried {
 		from := "rfc-822-field-list[" + strconv.Itoa(i) + "] " + c.Name
 		if !hdgOwned(c.Name) {
@@ -294,14 +305,14 @@ func (g *Gateway) HeadingToHeader(h *x400.Heading, rep *Report) (Header, error) 
 			continue
 		}
 		j := slices.IndexFunc(out, func(f Field) bool { return strings.EqualFold(f.Name, c.Name) })
-		_, maps := g.hdgNormalize(c.Name, c.Value)
+		nc, maps := g.hdgNormalize(c.Name, c.Value, in, memo)
 		switch {
 		case !maps:
 			// Carried because it did not conform (§5.1.3): the
 			// heading holds nothing of it.
 			out = append(out, c)
 			rep.Carried(from, c.Name, "RFC 2156 §5.1.3: non-conforming field restored from the RFC 822 heading extension")
-		case j >= 0 && g.hdgSame(c.Name, c.Value, out[j].Value):
+		case j >= 0 && g.hdgSameNormalized(c.Name, c.Value, nc, out[j].Value, in, memo):
 			out[j] = c
 			rep.Carried(from, c.Name, "original text restored from the RFC 822 heading extension")
 		case j < 0 && strings.EqualFold(c.Name, "In-Reply-To") && g.hdgInRelated(c.Value, h.RelatedIPMs):
@@ -419,7 +430,7 @@ func (g *Gateway) headerToHeading(h Header, rep *Report, memo addrMemo) (x400.He
 				fromDesc = append(fromDesc, ds...)
 				rep.Mapped(f.Name, "heading.originator")
 			}
-			keepMapped(f, func() (string, error) { return g.hdgDescriptorsOut(f.Name, ds) })
+			keepMapped(f, func() (string, error) { return g.hdgDescriptorsOut(f.Name, ds, nil) })
 		case "to", "cc", "bcc":
 			list, err := ParseAddressList(f.Value)
 			if err != nil {
@@ -444,7 +455,7 @@ func (g *Gateway) headerToHeading(h Header, rep *Report, memo addrMemo) (x400.He
 				hd.BlindCopyRecipients = append(hd.BlindCopyRecipients, rs...)
 				rep.Mapped(f.Name, "heading.blind-copy-recipients")
 			}
-			keepMapped(f, func() (string, error) { return g.hdgRecipientsOut(f.Name, rs, nil) })
+			keepMapped(f, func() (string, error) { return g.hdgRecipientsOut(f.Name, rs, nil, nil) })
 		case "in-reply-to", "references", "supersedes", "obsoletes":
 			ids, cut, err := ParseReferences(f.Value)
 			if err != nil {
@@ -662,14 +673,17 @@ func hdgOwned(name string) bool {
 // that field alone and must give the same text, folding white space
 // apart. With a == b it says whether the mapping gives a back.
 func (g *Gateway) hdgSame(name, a, b string) bool {
-	na, ok := g.hdgNormalize(name, a)
-	if !ok {
-		return false
-	}
+	na, ok := g.hdgNormalize(name, a, nil, nil)
+	return ok && g.hdgSameNormalized(name, a, na, b, nil, nil)
+}
+
+// hdgSameNormalized is hdgSame with na, what hdgNormalize gave for a,
+// already known, and b's addresses mapped through in and out (nil: none).
+func (g *Gateway) hdgSameNormalized(name, a, na, b string, in addrMemo, out mailboxMemo) bool {
 	if a == b {
 		return hdgCollapse(na) == hdgCollapse(a)
 	}
-	nb, ok := g.hdgNormalize(name, b)
+	nb, ok := g.hdgNormalize(name, b, in, out)
 	return ok && hdgCollapse(na) == hdgCollapse(nb)
 }
 
@@ -678,8 +692,9 @@ func (g *Gateway) hdgSame(name, a, b string) bool {
 // the same field.
 func hdgCollapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// hdgNormalize maps the text of one field to X.400 and back.
-func (g *Gateway) hdgNormalize(name, v string) (string, bool) {
+// hdgNormalize maps the text of one field to X.400 and back, the
+// addresses through in and out (nil: none).
+func (g *Gateway) hdgNormalize(name, v string, in addrMemo, out mailboxMemo) (string, bool) {
 	switch n := strings.ToLower(name); n {
 	case "message-id":
 		id, _, err := MsgIDToIPMIdentifier(v)
@@ -708,18 +723,18 @@ func (g *Gateway) hdgNormalize(name, v string) (string, bool) {
 			return "", false
 		}
 		if n == "to" || n == "cc" || n == "bcc" {
-			rs, err := g.hdgRecipientsIn(name, list, nil)
+			rs, err := g.hdgRecipientsIn(name, list, in)
 			if err != nil {
 				return "", false
 			}
-			s, err := g.hdgRecipientsOut(name, rs, nil)
+			s, err := g.hdgRecipientsOut(name, rs, nil, out)
 			return s, err == nil
 		}
-		ds, err := g.hdgDescriptorsIn(name, list, nil)
+		ds, err := g.hdgDescriptorsIn(name, list, in)
 		if err != nil {
 			return "", false
 		}
-		s, err := g.hdgDescriptorsOut(name, ds)
+		s, err := g.hdgDescriptorsOut(name, ds, out)
 		return s, err == nil
 	case "subject":
 		s, _, _, err := hdgSubjectIn(v)
@@ -803,11 +818,12 @@ func hdgFieldError(field string, err error) error {
 	return addressError(field, err)
 }
 
-// hdgDescriptorsOut writes O/R descriptors as an address list (§4.7.2).
-func (g *Gateway) hdgDescriptorsOut(field string, ds []x400.ORDescriptor) (string, error) {
+// hdgDescriptorsOut writes O/R descriptors as an address list (§4.7.2),
+// mapped through memo (nil: none).
+func (g *Gateway) hdgDescriptorsOut(field string, ds []x400.ORDescriptor, memo mailboxMemo) (string, error) {
 	list := make([]Address, 0, len(ds))
 	for i := range ds {
-		a, err := g.ORDescriptorToAddress(&ds[i])
+		a, err := g.orDescriptorToAddress(&ds[i], memo)
 		if err != nil {
 			return "", hdgFieldError(field+"["+strconv.Itoa(i)+"]", err)
 		}
@@ -828,7 +844,7 @@ const hdgDNT = "Disposition-Notification-To"
 // authorizing users are not asked). A Disposition-Notification-To
 // carried in the RFC 822 heading extension (an Internet message that
 // crossed to X.400 and comes back) is restored instead, as written.
-func (g *Gateway) hdgNotificationRequestsOut(h *x400.Heading, carried []Field, add func(name, value string), rep *Report) error {
+func (g *Gateway) hdgNotificationRequestsOut(h *x400.Heading, carried []Field, add func(name, value string), rep *Report, memo mailboxMemo) error {
 	asked := false
 	for _, list := range [...][]x400.RecipientSpecifier{h.PrimaryRecipients, h.CopyRecipients, h.BlindCopyRecipients} {
 		for i := range list {
@@ -844,7 +860,7 @@ func (g *Gateway) hdgNotificationRequestsOut(h *x400.Heading, carried []Field, a
 		rep.Dropped("heading notification-requests (rn, nrn)", "no heading.originator to name in "+hdgDNT)
 		return nil
 	}
-	v, err := g.hdgDescriptorsOut("heading.originator", []x400.ORDescriptor{*h.Originator})
+	v, err := g.hdgDescriptorsOut("heading.originator", []x400.ORDescriptor{*h.Originator}, memo)
 	if err != nil {
 		return err
 	}
@@ -874,13 +890,14 @@ const hdgReplyComment = "(Reply requested)"
 // written as comments, as step 5 recommends: rn and nrn become the
 // Disposition-Notification-To field (hdgNotificationRequestsOut), the
 // others are reported dropped; recipient extensions and unknown
-// components have no RFC 822 counterpart.
-func (g *Gateway) hdgRecipientsOut(field string, rs []x400.RecipientSpecifier, rep *Report) (string, error) {
+// components have no RFC 822 counterpart. The descriptors are mapped
+// through memo (nil: none).
+func (g *Gateway) hdgRecipientsOut(field string, rs []x400.RecipientSpecifier, rep *Report, memo mailboxMemo) (string, error) {
 	list := make([]Address, 0, len(rs))
 	for i := range rs {
 		r := &rs[i]
 		from := field + "[" + strconv.Itoa(i) + "]"
-		a, err := g.ORDescriptorToAddress(&r.Recipient)
+		a, err := g.orDescriptorToAddress(&r.Recipient, memo)
 		if err != nil {
 			return "", hdgFieldError(from, err)
 		}
@@ -969,11 +986,16 @@ func hdgFormatMsgIDs(ids []x400.IPMIdentifier) (string, error) {
 	return strings.Join(parts, " "), nil
 }
 
+// hdgLineEnds makes each line end (CRLF, CR or LF) a space.
+var hdgLineEnds = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ")
+
 // hdgSubjectOut writes the subject (§5.3.4): line ends become spaces (the
 // field is folded where it is long), non-ASCII text is RFC 2047 encoded
 // (§3.5).
 func hdgSubjectOut(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(s)
+	if strings.ContainsAny(s, "\r\n") {
+		s = hdgLineEnds.Replace(s)
+	}
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f {
 			return " " + mime.QEncoding.Encode("utf-8", s)

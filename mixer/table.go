@@ -685,6 +685,23 @@ func (a DmnORAddress) Complete() DmnORAddress {
 	return out
 }
 
+// completeLen is len(a.Complete()), without building it: every level up
+// to the last hierarchy component is counted, the omitted ones included.
+func (a DmnORAddress) completeLen() int {
+	next := 0
+	for _, at := range a {
+		l := tableLevel(at)
+		if l < 0 {
+			break
+		}
+		if l < next && !(l == 4 && next > 4) || next >= len(tableHierarchy) {
+			return 0
+		}
+		next = max(next, l) + 1
+	}
+	return next
+}
+
 // tableCheckOR applies the rules of the tables to a parsed address.
 func tableCheckOR(kind TableKind, a DmnORAddress) string {
 	// The hierarchy part: C, ADMD, PRMD, O, OU... in order, most
@@ -803,27 +820,32 @@ func tableClip(s string) string {
 // spaces with a single space ... The only attribute which is permitted to
 // have zero length is the ADMD. This shall be mapped onto a single space."
 func tableFold(v string, admd bool) string {
-	var sb strings.Builder
+	return string(tableAppendFold(make([]byte, 0, len(v)), v, admd))
+}
+
+// tableAppendFold appends tableFold(v, admd) to b.
+func tableAppendFold(b []byte, v string, admd bool) []byte {
+	start := len(b)
 	space := false
 	for i := 0; i < len(v); i++ {
 		c := v[i]
 		if c == ' ' {
-			space = sb.Len() > 0
+			space = len(b) > start
 			continue
 		}
 		if space {
-			sb.WriteByte(' ')
+			b = append(b, ' ')
 			space = false
 		}
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		sb.WriteByte(c)
+		b = append(b, c)
 	}
-	if admd && sb.Len() == 0 {
-		return " "
+	if admd && len(b) == start {
+		b = append(b, ' ')
 	}
-	return sb.String()
+	return b
 }
 
 // tableDomainKey folds a domain for lookup: lower case, without a final
@@ -843,19 +865,29 @@ func tableDomainKey(d string) string {
 // most significant first, "@" for an omitted level. A "\x00" separates
 // the levels (no value contains it).
 func tableORKey(a DmnORAddress) string {
-	var sb strings.Builder
+	return string(tableAppendORKey(nil, a, nil))
+}
+
+// tableAppendORKey appends tableORKey(a) to b and, when ends is not nil,
+// sets ends[n-1] to the length of b after the key of a[:n]: the keys of
+// all the prefixes of a are prefixes of a's key, each with its end in
+// ends (len(ends) >= len(a)).
+func tableAppendORKey(b []byte, a DmnORAddress, ends []int) []byte {
 	for i, at := range a {
 		if i > 0 {
-			sb.WriteByte(0)
+			b = append(b, 0)
 		}
 		if at.Omitted {
-			sb.WriteByte('@')
+			b = append(b, '@')
 		} else {
-			sb.WriteByte('=')
-			sb.WriteString(tableFold(at.Value, at.Type == "ADMD"))
+			b = append(b, '=')
+			b = tableAppendFold(b, at.Value, at.Type == "ADMD")
+		}
+		if ends != nil {
+			ends[i] = len(b)
 		}
 	}
-	return sb.String()
+	return b
 }
 
 // DomainMatch is the result of Table.LookupDomain.
@@ -975,8 +1007,13 @@ func (t *Table) LookupORAddress(a *x400.ORAddress) (ORMatch, bool) {
 		return ORMatch{}, false
 	}
 	h := ORHierarchy(a)
+	// The key of each prefix h[:n] is key[:ends[n-1]]: built once, on
+	// the stack for the usual sizes (the map lookups do not copy it).
+	var buf [256]byte
+	var ends [len(tableHierarchy)]int
+	key := tableAppendORKey(buf[:0], h, ends[:])
 	for n := len(h); n > 0; n-- {
-		if i, ok := t.index[tableORKey(h[:n])]; ok {
+		if i, ok := t.index[string(key[:ends[n-1]])]; ok {
 			rest := h[n:]
 			for len(rest) > 0 && rest[len(rest)-1].Omitted {
 				rest = rest[:len(rest)-1]

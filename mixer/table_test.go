@@ -580,3 +580,18 @@ func FuzzLoadTable(f *testing.F) {
 		}
 	})
 }
+
+// completeLen, which the X.400 -> RFC 822 mapping uses to count the levels
+// of a matched prefix, is len(Complete()).
+func TestTableCompleteLen(t *testing.T) {
+	for _, s := range []string{"C$US", "ADMD$ATT.C$US", "O$Xerox.ADMD$ATT.C$US", "OU$a.O$b.PRMD$@.ADMD$ .C$GB",
+		"OU$x.OU$y.OU$z.O$o.C$DE", "C$US.O$x", "~FOO$bar.O$Xerox.C$US", "PRMD$DEC.ADMD$@.C$US"} {
+		a, err := ParseDmnORAddress(s)
+		if err != nil {
+			continue
+		}
+		if got, want := a.completeLen(), len(a.Complete()); got != want {
+			t.Errorf("%s: completeLen %d, len(Complete()) %d", s, got, want)
+		}
+	}
+}
