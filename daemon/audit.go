@@ -54,6 +54,7 @@ func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	recs = splitRecords(recs)
 	locs, err := d.audit.Append(recs...)
 	if err != nil {
 		d.log.Error("audit log append failed", "err", err)
@@ -79,12 +80,43 @@ func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
 // whose records the log lost (their sequence numbers past its last), and
 // recoverSides writes them again.
 
+// rcptsPerRecord bounds the recipients of one audit record, so that a
+// message to thousands of recipients stays within the log's line limit
+// (1 MiB): its records are split, each with the same fields.
+const rcptsPerRecord = 500
+
+// splitRecords returns recs with every record of more than
+// rcptsPerRecord recipients split into several.
+func splitRecords(recs []*audit.Record) []*audit.Record {
+	big := false
+	for _, r := range recs {
+		big = big || len(r.Recipients) > rcptsPerRecord
+	}
+	if !big {
+		return recs
+	}
+	var out []*audit.Record
+	for _, r := range recs {
+		if len(r.Recipients) <= rcptsPerRecord {
+			out = append(out, r)
+			continue
+		}
+		for i := 0; i < len(r.Recipients); i += rcptsPerRecord {
+			c := *r
+			c.Recipients = r.Recipients[i:min(i+rcptsPerRecord, len(r.Recipients))]
+			out = append(out, &c)
+		}
+	}
+	return out
+}
+
 // side writes recs to the audit log (not yet durable) and returns their
 // copy for the spool; correlate adds the departures to the index.
 func (d *Daemon) side(correlate bool, recs ...*audit.Record) (queue.Side, error) {
 	if len(recs) == 0 {
 		return queue.Side{}, nil
 	}
+	recs = splitRecords(recs)
 	locs, data, err := d.audit.WriteCopy(recs...)
 	if err != nil {
 		d.log.Error("audit log write failed", "err", err)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -62,5 +63,43 @@ func TestLostAuditRecords(t *testing.T) {
 	stop()
 	if n := count(); n != 1 {
 		t.Errorf("%d arrival records of %s after the second start, want still 1", n, id)
+	}
+}
+
+// A message to thousands of recipients gets its audit records split so
+// that each line stays within the log's limit, and all fit.
+func TestSplitRecords(t *testing.T) {
+	rec := &audit.Record{Event: audit.EventArrived, ID: "big", Kind: "message"}
+	for i := range 2600 {
+		rec.Recipients = append(rec.Recipients, audit.Recipient{Index: i, SMTP: fmt.Sprintf("user%04d@example.net", i),
+			X400: fmt.Sprintf("/C=XX/ADMD= /PRMD=Gateway/O=Some Organisation/OU1=Unit/S=User%04d/", i), Reports: "all"})
+	}
+	small := &audit.Record{Event: audit.EventConverted, ID: "big", Recipients: rec.Recipients[:3]}
+	out := splitRecords([]*audit.Record{small, rec})
+	if len(out) != 7 || out[0] != small {
+		t.Fatalf("%d records, want the small one and 6 parts", len(out))
+	}
+	n := 0
+	for _, r := range out[1:] {
+		if r.ID != "big" || r.Event != audit.EventArrived || len(r.Recipients) > rcptsPerRecord {
+			t.Fatalf("part %+v", r)
+		}
+		for _, rc := range r.Recipients {
+			if rc.Index != n {
+				t.Fatalf("recipient %d in place of %d", rc.Index, n)
+			}
+			n++
+		}
+	}
+	if n != 2600 {
+		t.Fatalf("%d recipients in the parts", n)
+	}
+	l, err := audit.Open(audit.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Append(out...); err != nil {
+		t.Fatalf("the parts do not fit the log: %v", err)
 	}
 }

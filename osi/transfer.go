@@ -304,7 +304,7 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 		if kind == session.KindMAA {
 			st.inActivity, st.acked = false, st.serial
 			st.serial = nextSerial(st.serial)
-			c.log.Info("osi transfer confirmed", "octets", len(apdu))
+			c.log.Debug("osi transfer confirmed", "octets", len(apdu))
 			return nil
 		}
 	}

@@ -1144,7 +1144,7 @@ func (q *Queue) finishWith(e *entry, why string, side Side) error {
 		}
 	}
 	q.mu.Unlock()
-	q.log.Info("message finished", "id", e.id, "why", why)
+	q.log.Debug("message finished", "id", e.id, "why", why)
 	return nil
 }
 

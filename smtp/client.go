@@ -681,7 +681,7 @@ func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTP
 			Relayed: !res.DSN && env.Recipients[i].Notify&mixer.NotifySuccess != 0}
 	}
 	clean = true
-	log.Info("delivered", "tls", res.TLS, "auth", res.Auth, "dsn", res.DSN, "mt_priority", res.MTPriority, "conn_uses", s.uses)
+	log.Debug("delivered", "tls", res.TLS, "auth", res.Auth, "dsn", res.DSN, "mt_priority", res.MTPriority, "conn_uses", s.uses)
 	return res, false
 }
 

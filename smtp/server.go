@@ -366,7 +366,7 @@ func (ss *session) Mail(from string, _ *gosmtp.MailOptions) error {
 		e.MTPriority = &v
 	}
 	ss.env, ss.inTx = e, true
-	ss.f.log.Info("MAIL", "from", e.MailFrom, "mt_priority", m.mtPriority, "envid", e.EnvID)
+	ss.f.log.Debug("MAIL", "from", e.MailFrom, "mt_priority", m.mtPriority, "envid", e.EnvID)
 	return nil
 }
 
@@ -425,7 +425,7 @@ func (ss *session) Data(r io.Reader) error {
 		case <-ctx.Done():
 		}
 	}
-	log.Info("message accepted", "id", rec.ID, "rcpts", len(env.Recipients))
+	log.Debug("message accepted", "id", rec.ID, "rcpts", len(env.Recipients))
 	return smtpErr(250, "2.0.0", text)
 }
 
