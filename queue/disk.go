@@ -82,8 +82,8 @@ type event struct {
 	Reason string      `json:"reason,omitempty"`
 	// Tag and Side are the caller's Side kept with this change (a "side"
 	// event carries only them, before a finish).
-	Tag  uint64          `json:"tag,omitempty"`
-	Side json.RawMessage `json:"side,omitempty"`
+	Tag  uint64 `json:"tag,omitempty"`
+	Side []byte `json:"side,omitempty"`
 }
 
 type rcptEvent struct {

@@ -73,12 +73,12 @@ type Config struct {
 
 // Side is what a caller keeps in the spool with a message's state
 // change, to be made durable by the same fdatasync: an opaque tag and
-// JSON data (the daemon: the audit records of the change and the sequence
-// number of the last). Open hands every Side still in the spool back
+// opaque data, kept as they are (the daemon: the audit records of the
+// change as JSON, and the sequence number of the last). Open hands every Side still in the spool back
 // (Config.OnSide). The zero Side is none.
 type Side struct {
 	Tag  uint64
-	Data json.RawMessage
+	Data []byte
 }
 
 // DefaultLanes is the default retry policy: faster and shorter-lived for

@@ -26,7 +26,6 @@
 package queue
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -204,7 +203,7 @@ type Message struct {
 	Tag uint64 `json:"tag,omitempty"`
 	// Side is the data of PutWith's Side: written with the message, handed
 	// back by Open (Config.OnSide), not kept in memory.
-	Side json.RawMessage `json:"side,omitempty"`
+	Side []byte `json:"side,omitempty"`
 	// Envelope is opaque to the queue (the SMTP envelope of a KindSMTP
 	// message, encoded by the caller); bounded to 64 KiB.
 	Envelope   []byte      `json:"env,omitempty"`
