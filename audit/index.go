@@ -114,7 +114,8 @@ var kindName = [...]string{kindMTSID: "mts-id", kindEnvID: "envid", kindMessageI
 // while reading the log.
 //
 // The daemon builds it at start-up with [BuildIndex], adds each departed
-// record after [Log.Append] made it durable ([Index.Add]), looks
+// record once it is written ([Log.WriteCopy] or [Log.Append]; a lookup
+// reads it back from the file, durable or not yet) ([Index.Add]), looks
 // acknowledgements up ([Index.Lookup]) and drops old entries now and then
 // ([Index.Prune], say hourly).
 type Index struct {

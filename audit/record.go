@@ -200,9 +200,11 @@ type Ack struct {
 	// Text is the supplementary information, Diagnostic-Code or the
 	// human-readable part (at most 1,000 bytes).
 	Text string `json:"text,omitempty"`
-	// Forwarded says where the gateway sent the converted
-	// acknowledgement: the queue ID of the converted report, "" when it
-	// was not forwarded (Problem says why).
+	// Forwarded is the queue ID under which the acknowledgement, converted,
+	// left the gateway: the acknowledgement's own (it is converted as it
+	// leaves, so Forwarded is ID) or, on report-sent, the report the
+	// gateway made; "" when it was not sent on (the departure's attempt
+	// text, or Problems, say why).
 	Forwarded string `json:"forwarded,omitempty"`
 	// Problems lists what was wrong or missing in the acknowledgement.
 	Problems []string `json:"problems,omitempty"`

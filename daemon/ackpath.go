@@ -194,6 +194,11 @@ func (d *Daemon) mdnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 	}
 	rec := ackRecord(l, audit.EventReadReport, a, m, audit.Recipient{SMTP: mdn.FinalRecipient.Address})
 	o.acks = append(o.acks, rec)
+	if m != nil && m.Record.Kind != "message" {
+		// RFC 8098 §3: no MDN on an MDN (or on the gateway's other
+		// notifications); one that comes anyway ends here.
+		return d.ackDone(l, o, "an MDN on the "+m.Record.Kind+" the gateway sent: recorded, not passed on"), nil
+	}
 	opt := reports.MDNToIPNOptions{Now: time.Now().UTC()}
 	var to x400.ORName
 	if m != nil {
@@ -228,6 +233,19 @@ func (d *Daemon) mdnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 		return d.ackDone(l, o, "no IPN message is made of the MDN: "+err.Error()), nil
 	}
 	o.conv = conversionSummary("smtp-to-x400", rep)
+	// The IPN message's own identifier: a non-delivery report on it
+	// comes back to the gateway (its originating MTA) and is matched to
+	// this departure, recorded and not passed on.
+	o.keys.MTSID = pm.Envelope.MessageIdentifier.String()
+	o.keys.Originator = pm.Envelope.OriginatorName.ORAddress.String()
+	for _, qi := range l.Recipients {
+		if len(pm.Envelope.PerRecipientFields) > 0 && qi < len(l.Message.Recipients) {
+			rf := &pm.Envelope.PerRecipientFields[0]
+			o.setRecipient(qi, audit.Recipient{SMTP: l.Message.Recipients[qi].Address, X400: rf.RecipientName.ORAddress.String(),
+				Number: rf.OriginallySpecifiedRecipientNumber, Indicators: uint32(rf.PerRecipientIndicators),
+				Reports: reportsOfIndicators(rf.PerRecipientIndicators)})
+		}
+	}
 	raw, err := (&x400.MTSAPDU{Message: pm}).Marshal()
 	if err != nil {
 		return d.ackDone(l, o, "IPN not encodable: "+err.Error()), nil
@@ -336,6 +354,10 @@ func (d *Daemon) ipnToSMTP(st *state, l *queue.Lease, msg *x400.Message, ipn *x4
 	}
 	rec := ackRecord(l, audit.EventReadReport, a, m, audit.Recipient{X400: who})
 	o.acks = append(o.acks, rec)
+	if m != nil && m.Record.Kind != "message" {
+		// X.420 §8: no notification on a notification.
+		return d.ackDone(l, o, "an IPN on the "+m.Record.Kind+" the gateway sent: recorded, not passed on"), nil
+	}
 	opt := reports.IPNToMDNOptions{}
 	if m != nil {
 		opt.To = m.Record.Keys.DispositionTo

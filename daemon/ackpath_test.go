@@ -547,7 +547,7 @@ func TestBadAcknowledgements(t *testing.T) {
 	dir := t.TempDir()
 	peerAddr := freeAddr(t)
 	pr := startPeer(t, peerAddr)
-	_, relayAddr := startRelay(t)
+	rl, relayAddr := startRelay(t)
 	p := testPolicy(t, dir, peerAddr, relayAddr, "")
 	d, _ := startDaemon(t, p)
 	const to = "/C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test"
@@ -590,5 +590,71 @@ func TestBadAcknowledgements(t *testing.T) {
 	case <-pr.got:
 		t.Error("the broken DSN reached the X.400 peer")
 	case <-time.After(300 * time.Millisecond):
+	}
+
+	// The X.400 side cannot deliver the IPN: its non-delivery report comes
+	// back to the gateway (the IPN's originating MTA), is matched to the
+	// IPN's departure, recorded, and not passed on as a DSN about an MDN.
+	e := &got.Message.Envelope
+	now := time.Now().UTC().Truncate(time.Second)
+	rpt := &x400.Report{Envelope: x400.ReportTransferEnvelope{
+		ReportIdentifier:      x400.MTSIdentifier{GlobalDomainIdentifier: e.MessageIdentifier.GlobalDomainIdentifier, LocalIdentifier: "peer-ndr-ipn"},
+		ReportDestinationName: e.OriginatorName, TraceInformation: e.TraceInformation[:1],
+	}, Content: x400.ReportTransferContent{SubjectIdentifier: e.MessageIdentifier,
+		PerRecipientFields: []x400.PerRecipientReportTransferFields{{ActualRecipientName: e.PerRecipientFields[0].RecipientName,
+			OriginallySpecifiedRecipientNumber: e.PerRecipientFields[0].OriginallySpecifiedRecipientNumber,
+			PerRecipientIndicators:             x400.PerRecipientOriginatingMTANonDeliveryReport,
+			LastTraceInformation: x400.LastTraceInformation{ArrivalTime: now,
+				ReportType: x400.ReportType{NonDelivery: &x400.NonDeliveryReport{Reason: x400.ReasonUnableToTransfer}}}}}}}
+	b, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	transferP1(t, d.P1Addr("main").String(), b)
+	waitQueue(t, d, "the spool to empty", func(ms []queue.Message) bool { return len(ms) == 0 })
+	select {
+	case <-rl.got:
+		t.Error("a report on the gateway's IPN went on to SMTP")
+	case <-time.After(300 * time.Millisecond):
+	}
+	var recorded bool
+	if err := audit.ScanDir(p.Audit.LogDirectory, 1, func(r *audit.Record, _ audit.Loc) error {
+		if r.Event == audit.EventDeliveryReport && r.Ack != nil && r.Ack.Matched && r.Ack.Subject.MTSID == e.MessageIdentifier.String() {
+			recorded = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !recorded {
+		t.Error("the report on the gateway's IPN is not recorded as matched")
+	}
+}
+
+// An acknowledgement whose converted form meets a transient failure is
+// recorded once, when its fate is known, not at every attempt.
+func TestAckRecordsOnce(t *testing.T) {
+	d := &Daemon{}
+	l := &queue.Lease{Message: &queue.Message{ID: "A", Kind: queue.KindSMTP, Recipients: []queue.Recipient{{Address: "x"}}},
+		Hop: "p1:PEER", Recipients: []int{0}}
+	ack := &audit.Record{Event: audit.EventDeliveryReport, ID: "A", Ack: &audit.Ack{Type: "dsn", Forwarded: "A"}}
+	for _, c := range []struct {
+		disp      queue.Disposition
+		acks      int
+		forwarded string
+	}{{queue.Transient, 0, ""}, {queue.Permanent, 1, ""}, {queue.Delivered, 1, "A"}} {
+		a := *ack
+		a.Ack = &audit.Ack{Type: "dsn", Forwarded: "A"}
+		o := outcome{kind: "dsn", acks: []*audit.Record{&a},
+			res: []queue.RecipientResult{{Index: 0, Disposition: c.disp}}}
+		var got []*audit.Record
+		for _, r := range d.attemptRecords(l, &o) {
+			if r.Event == audit.EventDeliveryReport {
+				got = append(got, r)
+			}
+		}
+		if len(got) != c.acks || (len(got) == 1 && got[0].Ack.Forwarded != c.forwarded) {
+			t.Errorf("disposition %d: %d acknowledgement records (forwarded %+v), want %d forwarded %q", c.disp, len(got), got, c.acks, c.forwarded)
+		}
 	}
 }

@@ -18,13 +18,13 @@ import (
 )
 
 // The audit log (package audit, docs/AUDIT.md) gets a record for every
-// event of a message's life, made durable before the queue's own state
-// change: the arrival before the message is spooled (queue.PutWith), the
-// attempt's records (departed, deferred, failed, converted, and the
-// acknowledgements an attempt handled) before queue.Report. A crash
-// between the two leaves a record of an event that will happen again (the
-// sender retries, the attempt is made again): never a spooled message or
-// a departure without its record.
+// event of a message's life, durable with the queue's own state change:
+// the arrival with the spooled message (queue.PutWith), the attempt's
+// records (converted, departed, deferred, failed, and the acknowledgements
+// an attempt handled) with its results (queue.ReportWith), each written to
+// the log without waiting and its copy kept in the spool's record (see
+// side below). Rarer events (a duplicate, dead recipients, a report made
+// on failures) are appended and waited for.
 
 // openAudit opens the audit log of p and rebuilds the correlation index
 // from the departures of the last correlation window.
@@ -82,8 +82,10 @@ func (d *Daemon) record(correlate bool, recs ...*audit.Record) error {
 
 // rcptsPerRecord bounds the recipients of one audit record, so that a
 // message to thousands of recipients stays within the log's line limit
-// (1 MiB): its records are split, each with the same fields.
-const rcptsPerRecord = 500
+// (1 MiB): its records are split, each with the same fields. With each
+// recipient's attempt text clipped to attemptTextMax valid UTF-8 bytes
+// (auditText), a record stays under a quarter of the limit.
+const rcptsPerRecord = 200
 
 // splitRecords returns recs with every record of more than
 // rcptsPerRecord recipients split into several.
@@ -155,6 +157,7 @@ type lostSides struct {
 	last uint64
 	max  uint64
 	recs []*audit.Record
+	seen map[uint64]bool
 	bad  int
 }
 
@@ -169,9 +172,14 @@ func (ls *lostSides) add(s queue.Side) {
 		return
 	}
 	for _, r := range recs {
-		if r != nil && r.Seq > ls.last {
-			ls.recs = append(ls.recs, r)
+		if r == nil || r.Seq <= ls.last || ls.seen[r.Seq] {
+			continue // durable in the log, or a second copy (compaction)
 		}
+		if ls.seen == nil {
+			ls.seen = map[uint64]bool{}
+		}
+		ls.seen[r.Seq] = true
+		ls.recs = append(ls.recs, r)
 	}
 }
 
@@ -180,6 +188,7 @@ func (ls *lostSides) add(s queue.Side) {
 func (d *Daemon) recoverSides(ls *lostSides) error {
 	if ls.bad > 0 {
 		d.log.Error("audit record copies in the spool unreadable", "count", ls.bad)
+		ls.bad = 0
 	}
 	if len(ls.recs) == 0 {
 		return nil
@@ -201,6 +210,7 @@ func (d *Daemon) recoverSides(ls *lostSides) error {
 		}
 	}
 	d.log.Warn("audit records lost in a crash written again from the spool", "records", len(ls.recs))
+	ls.recs, ls.seen, ls.last = nil, nil, d.audit.LastSeq()
 	return nil
 }
 
@@ -398,8 +408,25 @@ func (d *Daemon) attemptRecords(l *queue.Lease, o *outcome) []*audit.Record {
 		}
 		ar := o.recipient(m, res.Index)
 		a := res.Attempt
+		a.Text = auditText(a.Text)
 		ar.Attempt = &a
 		r.Recipients = append(r.Recipients, ar)
+	}
+	// The acknowledgements an attempt handled are recorded once, when
+	// their fate is known: not at each transient failure of the
+	// converted one's transfer; "forwarded" only when it left.
+	final, left := true, len(o.res) > 0
+	for _, res := range o.res {
+		final = final && res.Disposition != queue.Transient
+		left = left && res.Disposition == queue.Delivered
+	}
+	if !final {
+		return recs
+	}
+	for _, a := range o.acks {
+		if a.Ack != nil && !left {
+			a.Ack.Forwarded = ""
+		}
 	}
 	return append(recs, o.acks...)
 }
@@ -495,4 +522,19 @@ func (d *Daemon) pruneLoop(ctx context.Context) {
 			d.log.Info("correlation index pruned", "entries", d.index.Len(), "dropped", before-d.index.Len())
 		}
 	}
+}
+
+// attemptTextMax bounds a peer's text in an audit record (the spool keeps
+// up to 1,000 bytes of it).
+const attemptTextMax = 300
+
+// auditText is a peer's text for the audit log: valid UTF-8 (an invalid
+// byte would be written as a six-byte escape), at most attemptTextMax
+// bytes.
+func auditText(s string) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) > attemptTextMax {
+		s = strings.ToValidUTF8(s[:attemptTextMax], "")
+	}
+	return s
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"mixerd/audit"
@@ -71,13 +72,17 @@ func TestLostAuditRecords(t *testing.T) {
 func TestSplitRecords(t *testing.T) {
 	rec := &audit.Record{Event: audit.EventArrived, ID: "big", Kind: "message"}
 	for i := range 2600 {
+		// The worst a peer can give: 1,000 bytes of invalid UTF-8 (each
+		// would be a six-byte escape), clipped as attemptRecords does.
+		a := &queue.Attempt{Result: queue.ResultError, Text: auditText(strings.Repeat("\xff", 1000))}
 		rec.Recipients = append(rec.Recipients, audit.Recipient{Index: i, SMTP: fmt.Sprintf("user%04d@example.net", i),
-			X400: fmt.Sprintf("/C=XX/ADMD= /PRMD=Gateway/O=Some Organisation/OU1=Unit/S=User%04d/", i), Reports: "all"})
+			X400: fmt.Sprintf("/C=XX/ADMD= /PRMD=Gateway/O=Some Organisation/OU1=Unit/S=User%04d/", i), Reports: "all",
+			Attempt: a})
 	}
 	small := &audit.Record{Event: audit.EventConverted, ID: "big", Recipients: rec.Recipients[:3]}
 	out := splitRecords([]*audit.Record{small, rec})
-	if len(out) != 7 || out[0] != small {
-		t.Fatalf("%d records, want the small one and 6 parts", len(out))
+	if len(out) != 14 || out[0] != small {
+		t.Fatalf("%d records, want the small one and 13 parts", len(out))
 	}
 	n := 0
 	for _, r := range out[1:] {

@@ -109,7 +109,15 @@ func New(p *policy.Policy, logger *slog.Logger) (*Daemon, error) {
 	}
 	lost := &lostSides{last: d.audit.LastSeq()}
 	q, err := queue.Open(queue.Config{
-		OnSide: lost.add, BeforeRemove: d.audit.Sync,
+		OnSide: lost.add,
+		// A segment that Open removes may hold the only copy of records
+		// the log lost: they are written again first.
+		BeforeRemove: func() error {
+			if err := d.recoverSides(lost); err != nil {
+				return err
+			}
+			return d.audit.Sync()
+		},
 		Dir: p.Queue.Directory, Logger: logger.With("area", "queue"), Lanes: lanes,
 		MaxMessageBytes: int(maxMsg), MaxLeases: workers,
 		ReservedFlash: reservedFlash, ReservedImmediate: reservedImm,

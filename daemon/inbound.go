@@ -112,8 +112,8 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 		return nil
 	}
 	log.Debug("APDU spooled", "id", id, "mtsid", m.MTSID, "precedence", m.Precedence, "rcpts", len(m.Recipients))
-	// A probe or report whose hop is SMTP: the worker marks it dead (its
-	// conversion is issue 6's).
+	// A report or probe whose hop is SMTP is converted as it leaves
+	// (ackpath.go: a DSN; the probe's answer).
 	return nil
 }
 

@@ -141,9 +141,11 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 	}
 	side, err := d.side(true, d.attemptRecords(l, &o)...)
 	if err != nil {
-		log.Error("attempt not recorded in the audit log, lease abandoned", "err", err)
-		d.q.Abandon(l)
-		return
+		// The attempt happened (the next hop may have the message):
+		// its results are recorded in the spool all the same, so that it
+		// is not made again; the audit log misses them, loudly.
+		log.Error("AUDIT RECORDS LOST: the attempt's records could not be written to the audit log", "err", err)
+		side = queue.Side{}
 	}
 	if err := d.q.ReportWith(l, side, o.res...); err != nil {
 		log.Error("report not recorded, lease abandoned", "err", err)

@@ -478,6 +478,9 @@ func (l *loader) audit(p *Policy, r *rawAudit) {
 	l.duration(r.Body, "rotate_age", r.RotateAge, &p.Audit.RotateAge)
 	l.duration(r.Body, "keep", r.Keep, &p.Audit.Keep)
 	l.duration(r.Body, "correlation_window", r.CorrelationWindow, &p.Audit.CorrelationWindow)
+	if r.CorrelationWindow != nil && p.Audit.CorrelationWindow <= 0 {
+		l.at(valueRange(r.Body, "correlation_window"), "correlation_window: must be longer than zero (the correlation index is kept that long)")
+	}
 	if p.Audit.Keep > 0 && p.Audit.Keep < p.Audit.CorrelationWindow {
 		l.at(valueRange(r.Body, "keep"), "keep (%v) is shorter than correlation_window (%v): acknowledgements arriving late could not be matched after a restart",
 			p.Audit.Keep, p.Audit.CorrelationWindow)

@@ -269,6 +269,7 @@ func TestErrorPositions(t *testing.T) {
 		{"audit both", minimal + "audit {\n  embedded = \"a.db\"\n  postgres = \"host=x\"\n}\n", "audit {", "at most one", 0, 0},
 		{"audit rotate size", minimal + "audit {\n  rotate_size = \"big\"\n}\n", "\"big\"", "rotate_size", 0, 0},
 		{"audit window", minimal + "audit {\n  correlation_window = \"soon\"\n}\n", "\"soon\"", "correlation_window", 0, 0},
+		{"audit window zero", minimal + "audit {\n  correlation_window = \"0s\"\n}\n", "\"0s\"", "longer than zero", 0, 0},
 		{"audit keep", minimal + "audit {\n  keep = \"2d\"\n}\n", "\"2d\"", "shorter than correlation_window", 0, 0},
 		{"starttls without cert", minimal + "smtp_listener \"s\" {\n  address = \"127.0.0.1:1\"\n  starttls = \"required\"\n}\n", `"required"`, "needs tls_cert", 0, 0},
 		{"submission without users", minimal + "smtp_listener \"s\" {\n  address = \"127.0.0.1:1\"\n  submission = true\n}\n", `smtp_listener "s"`, "at least one smtp_user", 0, 0},
