@@ -71,6 +71,8 @@ type state struct {
 	pools map[string]*p1.Pool // by peer name
 	peers map[string]policy.Peer
 	smtpc map[string]*smtp.Client // by relay name, and "mx"
+	// routes caches routeSMTP's answers for this state.
+	routes routeCache
 }
 
 // New opens the spool of p and binds its listeners (an address with port 0

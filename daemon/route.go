@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"mixerd/mixer"
 	"mixerd/policy"
@@ -41,6 +43,55 @@ func domainOf(addr string) string {
 // is mapped to an O/R address and routed as one; any other is routed by
 // domain to a relay or MX.
 func (d *Daemon) routeSMTP(st *state, addr string) (hop, why string) {
+	if r, ok := st.routes.get(addr); ok {
+		return r.hop, r.why
+	}
+	hop, why = d.routeSMTPUncached(st, addr)
+	st.routes.put(addr, route{hop, why})
+	return hop, why
+}
+
+// route is a routing answer.
+type route struct{ hop, why string }
+
+// routeCache remembers routeSMTP's answers for one state (a reload makes
+// a new state, and with it an empty cache): a recipient is routed when
+// its RCPT is checked, again when the message is spooled, and its
+// reports' recipients likewise. At most routeCacheMax entries: when full
+// it starts again empty.
+type routeCache struct {
+	m atomic.Pointer[sync.Map]
+	n atomic.Int64
+}
+
+const routeCacheMax = 16384
+
+func (c *routeCache) get(addr string) (route, bool) {
+	m := c.m.Load()
+	if m == nil {
+		return route{}, false
+	}
+	v, ok := m.Load(addr)
+	if !ok {
+		return route{}, false
+	}
+	return v.(route), true
+}
+
+func (c *routeCache) put(addr string, r route) {
+	m := c.m.Load()
+	if m == nil || c.n.Load() >= routeCacheMax {
+		m = new(sync.Map)
+		c.m.Store(m)
+		c.n.Store(0)
+	}
+	if _, loaded := m.LoadOrStore(addr, r); !loaded {
+		c.n.Add(1)
+	}
+}
+
+// routeSMTPUncached is routeSMTP without the cache.
+func (d *Daemon) routeSMTPUncached(st *state, addr string) (hop, why string) {
 	dom := domainOf(addr)
 	if dom == "" {
 		return hopNone, "no domain"
