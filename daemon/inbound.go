@@ -249,20 +249,8 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 // anyone may send to the local domains; relaying elsewhere is for trusted
 // or authenticated clients only).
 func (d *Daemon) acceptRcpt(rcpt string) bool {
-	st := d.st.Load()
 	dom := domainOf(rcpt)
-	if dom == "" {
-		return false
-	}
-	if strings.EqualFold(dom, st.gw.Domain) || st.pol.IsLocalDomain(dom) {
-		return true
-	}
-	if st.gw.DomainToOR != nil {
-		if _, ok := st.gw.DomainToOR.LookupDomain(dom); ok {
-			return true
-		}
-	}
-	return false
+	return dom != "" && d.st.Load().x400Domain(dom)
 }
 
 // checkRcpt refuses at RCPT time a recipient that can only fail: no route

@@ -96,11 +96,7 @@ func (d *Daemon) routeSMTPUncached(st *state, addr string) (hop, why string) {
 	if dom == "" {
 		return hopNone, "no domain"
 	}
-	x400Side := strings.EqualFold(dom, st.gw.Domain) || st.pol.IsLocalDomain(dom)
-	if !x400Side && st.gw.DomainToOR != nil {
-		_, x400Side = st.gw.DomainToOR.LookupDomain(dom)
-	}
-	if !x400Side {
+	if !st.x400Domain(dom) {
 		h, ok := st.pol.RouteDomain(dom)
 		if !ok {
 			return hopNone, "no route to domain " + dom
@@ -192,4 +188,19 @@ func underContext(a, ctx *x400.ORAddress) bool {
 		}
 	}
 	return true
+}
+
+// x400Domain says whether Internet domain dom is the X.400 side's: the
+// gateway's own, a local domain, or one the RFC 2156 domain -> O/R table
+// maps (§4.3.4, Appendix F).
+func (st *state) x400Domain(dom string) bool {
+	if strings.EqualFold(dom, st.gw.Domain) || st.pol.IsLocalDomain(dom) {
+		return true
+	}
+	if st.gw.DomainToOR != nil {
+		if _, ok := st.gw.DomainToOR.LookupDomain(dom); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -130,18 +130,11 @@ func printable(s string) string {
 	return sb.String()
 }
 
-// parseMTPriority parses an RFC 6710 §7 priority-value:
-// (["-"] NZDIGIT) / "0".
+// parseMTPriority reads an MT-PRIORITY value (RFC 6710 §3), as mixer
+// does for the header field.
 func parseMTPriority(v string) (int, bool) {
-	switch {
-	case v == "0":
-		return 0, true
-	case len(v) == 1 && v[0] >= '1' && v[0] <= '9':
-		return int(v[0] - '0'), true
-	case len(v) == 2 && v[0] == '-' && v[1] >= '1' && v[1] <= '9':
-		return -int(v[1] - '0'), true
-	}
-	return 0, false
+	n, err := mixer.ParseMTPriority(v)
+	return n, err == nil
 }
 
 // parseMail parses the argument of MAIL ("FROM:<a@b> SIZE=10 ..."),
