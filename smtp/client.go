@@ -569,7 +569,7 @@ func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTP
 	if _, ok := cv.ext["SIZE"]; ok {
 		mail += " SIZE=" + strconv.Itoa(len(body))
 	}
-	if _, ok := cv.ext["8BITMIME"]; ok && !isASCII(string(body)) {
+	if _, ok := cv.ext["8BITMIME"]; ok && !isASCII(body) {
 		mail += " BODY=8BITMIME"
 	}
 	rcpts := make([]string, len(env.Recipients))

@@ -279,7 +279,7 @@ func isPrintableASCII(s string) bool {
 	return true
 }
 
-func isASCII(s string) bool {
+func isASCII[T string | []byte](s T) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
