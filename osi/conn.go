@@ -35,6 +35,11 @@ type conn struct {
 	reasm             *transport.Reassembler
 	rbuf              []byte         // TPKT read buffer, reused
 	wbuf              []byte         // write buffer (TPKTs), reused
+	// corked collects what is written in pend, sent by uncork in one
+	// write (or as soon as it passes corkMax): the SPDUs of a transfer
+	// that the sender writes before it waits for an answer.
+	corked bool
+	pend   []byte
 	sbuf              []byte         // TSDU encoding buffer of writeSPDUs, reused
 	spdus             []session.SPDU // SPDUs of the last TSDU read, reused
 	// tsduIn and tsduOut are the session TSDU maximum sizes agreed
@@ -139,6 +144,13 @@ func (c *conn) write(ctx context.Context, b []byte) error {
 	if c.closed {
 		return net.ErrClosed
 	}
+	if c.corked {
+		c.pend = append(c.pend, b...)
+		if len(c.pend) < corkMax {
+			return nil
+		}
+		b, c.pend = c.pend, c.pend[:0]
+	}
 	stop := c.arm(ctx, c.to.Write, false)
 	defer stop()
 	if _, err := c.nc.Write(b); err != nil {
@@ -146,6 +158,23 @@ func (c *conn) write(ctx context.Context, b []byte) error {
 		return ioError(ctx, "write", err)
 	}
 	return nil
+}
+
+// corkMax is what a corked connection holds at most before it writes.
+const corkMax = 64 << 10
+
+// cork starts collecting writes (see conn.corked).
+func (c *conn) cork() { c.corked = true }
+
+// uncork writes what was collected, in one write, and stops collecting.
+func (c *conn) uncork(ctx context.Context) error {
+	c.corked = false
+	if len(c.pend) == 0 {
+		return nil
+	}
+	b := c.pend
+	c.pend = c.pend[:0]
+	return c.write(ctx, b)
 }
 
 // writeTPDU sends one TPDU in a TPKT.

@@ -253,12 +253,23 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 	c := a.c
 	st := &c.rt
 	defer c.watch(ctx)()
+	// The AS, the data and the AE go in one write where they can (a
+	// syscall and a wake-up of the peer each saved); what is collected is
+	// written before every wait for an answer.
+	c.cork()
+	defer func() { c.corked, c.pend = false, c.pend[:0] }()
+	// A failure drops what was collected and not written: what the
+	// failure handling writes (an abort) goes out at once.
+	failed := func(err error) error {
+		c.corked, c.pend = false, c.pend[:0]
+		return a.sendFailed(ctx, err)
+	}
 	gt := session.SPDU{Kind: session.KindGT}
 	off := 0
 	if resume {
 		ar := a.resumeSPDU()
 		if err := c.writeSPDUs(ctx, gt, ar); err != nil {
-			return a.sendFailed(ctx, err)
+			return failed(err)
 		}
 		st.sentID, st.activityID = ar.ActivityID, ar.ActivityID
 		st.serial = nextSerial(st.acked)
@@ -266,7 +277,7 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 		c.log.Info("osi transfer resumed", "serial", st.acked, "offset", off, "octets", len(apdu))
 	} else {
 		if err := c.writeSPDUs(ctx, gt, session.SPDU{Kind: session.KindAS, ActivityID: st.activityID}); err != nil {
-			return a.sendFailed(ctx, err)
+			return failed(err)
 		}
 		st.knownID = bytes.Clone(st.activityID)
 	}
@@ -274,17 +285,20 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 	for {
 		end := min(off+st.chunk, st.total)
 		if err := a.writeData(ctx, hdr, apdu, off, end); err != nil {
-			return a.sendFailed(ctx, err)
+			return failed(err)
 		}
 		if off = end; off == st.total {
 			break
 		}
 		if err := c.writeSPDUs(ctx, gt, session.SPDU{Kind: session.KindMIP, Serial: session.Some(st.serial)}); err != nil {
-			return a.sendFailed(ctx, err)
+			return failed(err)
 		}
 		st.serial = nextSerial(st.serial)
 		outstanding++
 		for a.WindowSize > 0 && outstanding >= a.WindowSize {
+			if err := c.uncork(ctx); err != nil {
+				return failed(err)
+			}
 			if _, err := a.senderRead(ctx, false, len(apdu)); err != nil {
 				return err
 			}
@@ -292,7 +306,10 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 		}
 	}
 	if err := c.writeSPDUs(ctx, gt, session.SPDU{Kind: session.KindAE, Serial: session.Some(st.serial)}); err != nil {
-		return a.sendFailed(ctx, err)
+		return failed(err)
+	}
+	if err := c.uncork(ctx); err != nil {
+		return failed(err)
 	}
 	// The acknowledgements of the minor sync points still due, then the
 	// activity end acknowledgement (PT+MAA from PP).

@@ -259,10 +259,39 @@ func splitX410Data(t *testing.T, tsharkPath, file string, port int) (string, [][
 	return rest, apdus
 }
 
-// x410DTUserData returns the user information of the DT SPDU in one TPKT
-// (RFC 1006 §6) holding one COTP DT TPDU with EOT (X.224 §13.7), whose
-// TSDU is a GT then the DT (X.225 §8.3.11, §8.3.13).
+// x410DTUserData returns the user information of the DT SPDU in the TCP
+// payload b: of the TPKTs it holds (a sender may write several in one
+// segment: the activity start, the data and the activity end of a
+// transfer), the one whose TSDU is a GT then the DT.
 func x410DTUserData(b []byte) ([]byte, error) {
+	var first error
+	for len(b) > 0 {
+		if len(b) < 4 || b[0] != 3 {
+			return nil, errors.New("not a TPKT")
+		}
+		n := int(b[2])<<8 | int(b[3])
+		if n < 4 || n > len(b) {
+			return nil, errors.New("TPKT cut")
+		}
+		ud, err := x410TPKTUserData(b[:n])
+		if err == nil {
+			return ud, nil
+		}
+		if first == nil {
+			first = err
+		}
+		b = b[n:]
+	}
+	if first == nil {
+		first = errors.New("no TPKT")
+	}
+	return nil, first
+}
+
+// x410TPKTUserData returns the user information of the DT SPDU in one
+// TPKT (RFC 1006 §6) holding one COTP DT TPDU with EOT (X.224 §13.7), whose
+// TSDU is a GT then the DT (X.225 §8.3.11, §8.3.13).
+func x410TPKTUserData(b []byte) ([]byte, error) {
 	if len(b) < 7 || b[0] != 3 || int(b[2])<<8|int(b[3]) != len(b) {
 		return nil, errors.New("not one TPKT")
 	}
