@@ -33,15 +33,15 @@ type conn struct {
 	localRef, peerRef uint16 // X.224 references (SRC-REF of our CR/CC and of the peer's)
 	seg               transport.Segmenter
 	reasm             *transport.Reassembler
-	rbuf              []byte         // TPKT read buffer, reused
-	wbuf              []byte         // write buffer (TPKTs), reused
+	rbuf              []byte // TPKT read buffer, reused
+	wbuf              []byte // write buffer (TPKTs), reused
 	// corked collects what is written in pend, sent by uncork in one
 	// write (or as soon as it passes corkMax): the SPDUs of a transfer
 	// that the sender writes before it waits for an answer.
 	corked bool
 	pend   []byte
-	sbuf              []byte         // TSDU encoding buffer of writeSPDUs, reused
-	spdus             []session.SPDU // SPDUs of the last TSDU read, reused
+	sbuf   []byte         // TSDU encoding buffer of writeSPDUs, reused
+	spdus  []session.SPDU // SPDUs of the last TSDU read, reused
 	// tsduIn and tsduOut are the session TSDU maximum sizes agreed
 	// (X.225 §8.3.1 PI 21, version 2 segmenting) for what we receive and
 	// what we send; 0: no limit, every SSDU in one TSDU (overflow.go).
