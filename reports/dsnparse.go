@@ -481,11 +481,13 @@ func dsnAddress(t Typed) string {
 }
 
 // IsAcknowledgement reports whether an SMTP message is an acknowledgement
-// (a DSN or an MDN) or otherwise automatic, so that the gateway never
-// answers it with a report of its own: a null reverse-path (RFC 3461
-// §6.2, RFC 5321 §4.5.5, RFC 8098 §2.1 ask acknowledgements to be sent
-// with one), a multipart/report (RFC 6522), or a message/delivery-status
-// or message/disposition-notification top-level type.
+// (a DSN or an MDN, or one sent with the null reverse-path), so that the
+// gateway never answers it with a report of its own: a null reverse-path
+// (RFC 3461 §6.2, RFC 5321 §4.5.5, RFC 8098 §2.1 ask acknowledgements to be
+// sent with one), a multipart/report (RFC 6522), or a
+// message/delivery-status or message/disposition-notification top-level
+// type. Other automatic messages (Auto-Submitted, RFC 3834) do get reports:
+// their sender may be a program that needs them.
 func IsAcknowledgement(m *mixer.SMTPMessage) bool {
 	if m == nil {
 		return false
