@@ -320,7 +320,7 @@ func (d *Daemon) drToSMTP(st *state, l *queue.Lease, rpt *x400.Report) (outcome,
 
 // ipnToSMTP converts an IPN whose next hop is SMTP to an MDN (RFC 8098
 // §8.3, RFC 2156 §5.3.5) to the subject's Disposition-Notification-To.
-func (d *Daemon) ipnToSMTP(st *state, l *queue.Lease, msg *x400.Message, ipn *x400.IPN) (outcome, *mixer.SMTPMessage) {
+func (d *Daemon) ipnToSMTP(st *state, l *queue.Lease, msg *x400.Message, ipn *x400.IPN, leased map[int]int) (outcome, *mixer.SMTPMessage) {
 	o := outcome{kind: "ipn", keys: p1Keys(&msg.Envelope)}
 	subj, _ := mixer.IPMIdentifierToMsgID(&ipn.SubjectIPM)
 	a := audit.Ack{Type: "ipn", Subject: audit.Keys{IPMID: subj}}
@@ -368,10 +368,13 @@ func (d *Daemon) ipnToSMTP(st *state, l *queue.Lease, msg *x400.Message, ipn *x4
 		}
 		opt.FinalRecipient = m.Recipient.SMTP
 	} else {
-		// Unmatched: to the IPN's recipient, mapped (RFC 2156 §5.3.5).
-		if len(msg.Envelope.PerRecipientFields) > 0 {
-			if mb, err := st.gw.ORNameToMailbox(&msg.Envelope.PerRecipientFields[0].RecipientName); err == nil {
-				opt.SubjectOriginator = mb.AddrSpec.String()
+		// Unmatched: to the IPN's recipient this lease is for, mapped
+		// (RFC 2156 §5.3.5).
+		for fi, qi := range leased {
+			if qi == l.Recipients[0] && fi < len(msg.Envelope.PerRecipientFields) {
+				if mb, err := st.gw.ORNameToMailbox(&msg.Envelope.PerRecipientFields[fi].RecipientName); err == nil {
+					opt.SubjectOriginator = mb.AddrSpec.String()
+				}
 			}
 		}
 	}

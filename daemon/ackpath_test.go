@@ -658,3 +658,58 @@ func TestAckRecordsOnce(t *testing.T) {
 		}
 	}
 }
+
+// An IPN on a message the gateway never saw, to an Internet recipient,
+// still becomes an MDN to that recipient (what the IPN carries is
+// enough), recorded unmatched.
+func TestUnmatchedIPN(t *testing.T) {
+	dir := t.TempDir()
+	peerAddr := freeAddr(t)
+	rl, relayAddr := startRelay(t)
+	p := testPolicy(t, dir, peerAddr, relayAddr, "")
+	d, _ := startDaemon(t, p)
+	reader, _ := x400.ParseORAddress("/C=XX/PRMD=Peer/O=HQ/S=Bob/")
+	to, _ := x400.ParseORAddress("/C=XX/ADMD= /PRMD=Gateway/DD.RFC-822=carol(a)example.net/")
+	now := time.Now().UTC().Truncate(time.Second)
+	ipn := &x400.IPN{SubjectIPM: x400.IPMIdentifier{LocalID: "never-seen-42"},
+		IPNOriginator: &x400.ORDescriptor{FormalName: &x400.ORName{ORAddress: reader}},
+		Receipt:       &x400.ReceiptFields{ReceiptTime: now}}
+	content, err := (&x400.InformationObject{IPN: ipn}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gdi := x400.GlobalDomainIdentifier{Country: x400.NumericOrPrintable{Value: "XX"}, ADMD: x400.NumericOrPrintable{Value: " "},
+		PRMD: x400.NumericOrPrintable{Value: "Peer"}}
+	m := &x400.Message{Envelope: x400.MessageTransferEnvelope{
+		MessageIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: gdi, LocalIdentifier: "ipn-unmatched"},
+		OriginatorName:    x400.ORName{ORAddress: reader}, ContentType: x400.ContentTypeP22,
+		PerRecipientFields: []x400.PerRecipientTransferFields{{RecipientName: x400.ORName{ORAddress: to},
+			OriginallySpecifiedRecipientNumber: 1, PerRecipientIndicators: x400.PerRecipientResponsibility}},
+		TraceInformation: x400.TraceInformation{{GlobalDomainIdentifier: gdi, DomainSuppliedInformation: x400.DomainSuppliedInformation{ArrivalTime: now}}}},
+		Content: content}
+	b, err := (&x400.MTSAPDU{Message: m}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	transferP1(t, d.P1Addr("main").String(), b)
+	wait(t, rl.got, "the MDN at the relay")
+	rl.mu.Lock()
+	got := rl.msgs[0]
+	rl.mu.Unlock()
+	if got.env.MailFrom != "" || len(got.env.Recipients) != 1 || got.env.Recipients[0].Address != "carol@example.net" {
+		t.Errorf("MDN envelope %+v", got.env.SMTPEnvelope)
+	}
+	if s := string(got.msg); !strings.Contains(s, "disposition-notification") || !strings.Contains(s, "displayed") {
+		t.Errorf("not an MDN of a display:\n%s", s)
+	}
+	var unmatched bool
+	if err := audit.ScanDir(p.Audit.LogDirectory, 1, func(r *audit.Record, _ audit.Loc) error {
+		unmatched = unmatched || (r.Event == audit.EventReadReport && r.Ack != nil && !r.Ack.Matched && r.Ack.Type == "ipn")
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !unmatched {
+		t.Error("the IPN is not recorded as an unmatched read report")
+	}
+}

@@ -490,7 +490,11 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 					Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
 			}
 			if ipn != nil {
-				o, sm = d.ipnToSMTP(st, l, apdu.Message, ipn)
+				leased, err := leasedFields(l, envb)
+				if err != nil {
+					return d.badSpool(l, err)
+				}
+				o, sm = d.ipnToSMTP(st, l, apdu.Message, ipn, leased)
 			}
 		}
 		if sm != nil {
