@@ -119,6 +119,11 @@ type Keys struct {
 	// DispositionTo is the Disposition-Notification-To field of an SMTP
 	// message (RFC 8098 §2.1): where its MDNs go.
 	DispositionTo string `json:"disposition_to,omitempty"`
+	// ContentType is the X.400 content type as the message left or came
+	// (RFC 2156 §5.3.6 form, mixer.FormatContentType: "22" for P22, the
+	// P772 object identifier): an IPN made of an MDN takes the content
+	// type of its subject (STANAG 4406 notifications are P772).
+	ContentType string `json:"content_type,omitempty"`
 	// Ret is the DSN RET parameter ("FULL", "HDRS" or ""); ReturnContent
 	// the X.411 content-return-request.
 	Ret           string `json:"ret,omitempty"`

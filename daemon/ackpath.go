@@ -228,7 +228,13 @@ func (d *Daemon) mdnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 			}
 		}
 	}
-	pm, err := reports.IPNMessage(st.gw, ipn, mdnMsg, to, x400.ContentType{}, rep)
+	var subjectType x400.ContentType // zero: P22
+	if m != nil && m.Record.Keys.ContentType != "" {
+		if ct, err := mixer.ParseContentType(m.Record.Keys.ContentType); err == nil {
+			subjectType = ct
+		}
+	}
+	pm, err := reports.IPNMessage(st.gw, ipn, mdnMsg, to, subjectType, rep)
 	if err != nil {
 		return d.ackDone(l, o, "no IPN message is made of the MDN: "+err.Error()), nil
 	}

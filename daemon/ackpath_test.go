@@ -65,6 +65,29 @@ func ppAsking(t *testing.T, rcpt string) ([]byte, *x400.Message) {
 	return b, m
 }
 
+// militaryAsking is ppAsking's message made military: P772 content type
+// and the P772 heading extensions (STANAG 4406).
+func militaryAsking(t *testing.T, rcpt string) ([]byte, *x400.Message) {
+	t.Helper()
+	_, m := ppAsking(t, rcpt)
+	obj, err := x400.DecodeInformationObject(m.Content, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obj.IPM.Heading.SetMilitary(x400.SampleMilitaryHeading()); err != nil {
+		t.Fatal(err)
+	}
+	if m.Content, err = obj.Marshal(); err != nil {
+		t.Fatal(err)
+	}
+	m.Envelope.ContentType = x400.ContentTypeP772
+	b, err := (&x400.MTSAPDU{Message: m}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, m
+}
+
 // nextAPDU waits for the peer's next APDU and decodes it.
 func (p *peer) nextAPDU(t *testing.T, what string, n int) *x400.MTSAPDU {
 	t.Helper()
@@ -711,5 +734,50 @@ func TestUnmatchedIPN(t *testing.T) {
 	}
 	if !unmatched {
 		t.Error("the IPN is not recorded as an unmatched read report")
+	}
+}
+
+// The MDN on a military message (P772, STANAG 4406) comes back to its
+// X.400 originator as an IPN in a P772 message, as the subject was.
+func TestMilitaryReadReport(t *testing.T) {
+	dir := t.TempDir()
+	peerAddr := freeAddr(t)
+	pr := startPeer(t, peerAddr)
+	rl, relayAddr := startRelay(t)
+	p := testPolicy(t, dir, peerAddr, relayAddr, "")
+	d, _ := startDaemon(t, p)
+	raw, msg := militaryAsking(t, "/C=XX/ADMD= /PRMD=Gateway/DD.RFC-822=bob(a)example.net/")
+	transferP1(t, d.P1Addr("main").String(), raw)
+	wait(t, rl.got, "the military message at the relay")
+	rl.mu.Lock()
+	got := rl.msgs[0]
+	rl.mu.Unlock()
+	h, _, err := mixer.ParseHeader(got.msg, mixer.HeaderLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dnt, _ := h.Get("Disposition-Notification-To")
+	msgID, _ := h.Get("Message-ID")
+	if _, ok := h.Get(mixer.FieldMMHSPrimaryPrecedence); !ok || dnt == "" {
+		t.Fatalf("converted message lacks MMHS-Primary-Precedence or Disposition-Notification-To:\n%s", got.msg)
+	}
+	to, err := mixer.ParseMailbox(strings.TrimSpace(dnt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mdn := "From: bob@example.net\r\nTo: " + strings.TrimSpace(dnt) + "\r\nSubject: Read\r\nMessage-ID: <mdn-mil@example.net>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=disposition-notification; boundary=x\r\n\r\n" +
+		"--x\r\nContent-Type: message/disposition-notification\r\n\r\nFinal-Recipient: rfc822;bob@example.net\r\n" +
+		"Original-Message-ID: " + strings.TrimSpace(msgID) + "\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n\r\n--x--\r\n"
+	sendSMTP(t, d.SMTPAddr("trusted").String(), &mixer.SMTPEnvelope{Recipients: []mixer.SMTPRecipient{{Address: to.AddrSpec.String()}}}, mdn)
+	ipnAPDU := pr.nextAPDU(t, "IPN", 0)
+	if ipnAPDU.Message == nil {
+		t.Fatalf("the peer got a %s", kindName(ipnAPDU))
+	}
+	if ct := ipnAPDU.Message.Envelope.ContentType; !ct.Is(x400.ContentTypeP772) {
+		t.Errorf("IPN content type %s, want P772 as its subject", ct.String())
+	}
+	if rn := ipnAPDU.Message.Envelope.PerRecipientFields[0].RecipientName; !rn.Equal(&msg.Envelope.OriginatorName) {
+		t.Errorf("IPN to %s, want the originator %s", rn.String(), msg.Envelope.OriginatorName.String())
 	}
 }

@@ -247,7 +247,8 @@ func p1Arrival(apdu *x400.MTSAPDU, m *queue.Message, from string, env *p1Envelop
 // p1Keys are the correlation keys of a P1 message's envelope.
 func p1Keys(e *x400.MessageTransferEnvelope) audit.Keys {
 	k := audit.Keys{MTSID: e.MessageIdentifier.String(), Originator: e.OriginatorName.ORAddress.String(),
-		ReturnContent: e.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0}
+		ReturnContent: e.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0,
+		ContentType:   mixer.FormatContentType(e.ContentType)}
 	if c, err := e.Extensions.ContentCorrelator(); err == nil && c != nil && c.Octets == nil {
 		k.ContentCorrelator = c.IA5Text
 	}

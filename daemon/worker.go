@@ -338,6 +338,7 @@ func (d *Daemon) smtpToP1(ctx context.Context, st *state, l *queue.Lease, env *m
 	o.keys.MTSID = m.Envelope.MessageIdentifier.String()
 	o.keys.Originator = m.Envelope.OriginatorName.ORAddress.String()
 	o.keys.ReturnContent = m.Envelope.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0
+	o.keys.ContentType = mixer.FormatContentType(m.Envelope.ContentType)
 	if id, _, err := mixer.MsgIDToIPMIdentifier(o.keys.MessageID); err == nil && o.keys.MessageID != "" {
 		o.keys.IPMID, _ = mixer.IPMIdentifierToMsgID(&id)
 	}
