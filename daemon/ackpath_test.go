@@ -693,6 +693,9 @@ func TestUnmatchedIPN(t *testing.T) {
 	d, _ := startDaemon(t, p)
 	reader, _ := x400.ParseORAddress("/C=XX/PRMD=Peer/O=HQ/S=Bob/")
 	to, _ := x400.ParseORAddress("/C=XX/ADMD= /PRMD=Gateway/DD.RFC-822=carol(a)example.net/")
+	// A second Internet recipient of the same IPN message: one MDN stands
+	// for both.
+	to2, _ := x400.ParseORAddress("/C=XX/ADMD= /PRMD=Gateway/DD.RFC-822=dave(a)example.net/")
 	now := time.Now().UTC().Truncate(time.Second)
 	ipn := &x400.IPN{SubjectIPM: x400.IPMIdentifier{LocalID: "never-seen-42"},
 		IPNOriginator: &x400.ORDescriptor{FormalName: &x400.ORName{ORAddress: reader}},
@@ -707,7 +710,9 @@ func TestUnmatchedIPN(t *testing.T) {
 		MessageIdentifier: x400.MTSIdentifier{GlobalDomainIdentifier: gdi, LocalIdentifier: "ipn-unmatched"},
 		OriginatorName:    x400.ORName{ORAddress: reader}, ContentType: x400.ContentTypeP22,
 		PerRecipientFields: []x400.PerRecipientTransferFields{{RecipientName: x400.ORName{ORAddress: to},
-			OriginallySpecifiedRecipientNumber: 1, PerRecipientIndicators: x400.PerRecipientResponsibility}},
+			OriginallySpecifiedRecipientNumber: 1, PerRecipientIndicators: x400.PerRecipientResponsibility},
+			{RecipientName: x400.ORName{ORAddress: to2},
+				OriginallySpecifiedRecipientNumber: 2, PerRecipientIndicators: x400.PerRecipientResponsibility}},
 		TraceInformation: x400.TraceInformation{{GlobalDomainIdentifier: gdi, DomainSuppliedInformation: x400.DomainSuppliedInformation{ArrivalTime: now}}}},
 		Content: content}
 	b, err := (&x400.MTSAPDU{Message: m}).Marshal()
@@ -724,6 +729,12 @@ func TestUnmatchedIPN(t *testing.T) {
 	}
 	if s := string(got.msg); !strings.Contains(s, "disposition-notification") || !strings.Contains(s, "displayed") {
 		t.Errorf("not an MDN of a display:\n%s", s)
+	}
+	waitQueue(t, d, "the spool to empty", func(ms []queue.Message) bool { return len(ms) == 0 })
+	select {
+	case <-rl.got:
+		t.Error("a second MDN for the same IPN")
+	default:
 	}
 	var unmatched bool
 	if err := audit.ScanDir(p.Audit.LogDirectory, 1, func(r *audit.Record, _ audit.Loc) error {

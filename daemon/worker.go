@@ -453,6 +453,7 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 	var relayable *x400.Message // a P1 message: relayed recipients may get a delivery report
 	var fields []int            // its per-recipient field of each RCPT
 	var smtpSrc *smtpEnvelope   // an SMTP message: relayed recipients may get a "relayed" DSN
+	var covered []int           // leased recipients the one converted acknowledgement stands for
 	switch l.Message.Kind {
 	case queue.KindSMTP:
 		var se smtpEnvelope
@@ -499,12 +500,15 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 			}
 		}
 		if sm != nil {
-			// An acknowledgement converted: one RCPT, every leased
-			// recipient of the acknowledgement's own item is it.
-			if len(sm.Envelope.Recipients) != 1 || len(l.Recipients) != 1 {
-				return d.badSpool(l, fmt.Errorf("converted acknowledgement with %d recipients for %d", len(sm.Envelope.Recipients), len(l.Recipients)))
+			// An acknowledgement converted: one DSN or MDN, to the
+			// subject's sender, whatever the X.400 recipients of the
+			// acknowledgement (a report has one; an IPN message
+			// normally one): the first leased recipient stands for all.
+			if len(sm.Envelope.Recipients) != 1 {
+				return d.badSpool(l, fmt.Errorf("converted acknowledgement with %d recipients", len(sm.Envelope.Recipients)))
 			}
-			env, order, msg = &sm.Envelope, l.Recipients, sm.Bytes()
+			env, order, msg = &sm.Envelope, l.Recipients[:1], sm.Bytes()
+			covered = l.Recipients[1:]
 			break
 		}
 		if o.res != nil || o.kind != "" {
@@ -621,6 +625,14 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 			a.Result = queue.ResultError
 		}
 		o.res = append(o.res, queue.RecipientResult{Index: order[i], Disposition: disp, Attempt: a})
+	}
+	if len(covered) > 0 && len(o.res) > 0 {
+		first := o.res[len(o.res)-1]
+		for _, qi := range covered {
+			r := first
+			r.Index = qi
+			o.res = append(o.res, r)
+		}
 	}
 	switch {
 	case relayable != nil:
