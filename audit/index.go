@@ -166,7 +166,7 @@ func BuildIndex(l *Log, window time.Duration, now time.Time) (*Index, error) {
 	if window > 0 {
 		cutoff = now.Add(-window)
 	}
-	err := l.Scan(0, func(r *Record, loc Loc) error {
+	err := l.scanEvent(0, EventDeparted, func(r *Record, loc Loc) error {
 		if r.Event == EventDeparted && (window <= 0 || !r.Time.Before(cutoff)) {
 			x.Add(r, loc)
 		}

@@ -475,3 +475,35 @@ func TestKeyTable(t *testing.T) {
 		t.Errorf("%d hashes in %d slots", kt.n, n)
 	}
 }
+
+// BuildIndex reads only the departed records of a log that holds every
+// kind (their keys alone), and finds them as Add would.
+func TestIndexBuildMixedLog(t *testing.T) {
+	dir := t.TempDir()
+	l := openIdxLog(t, dir)
+	k := Keys{MTSID: "[c=XX;a= ;p=GW;m1]", EnvID: "env-m1", MessageID: "<m1@x>"}
+	rc := Recipient{Index: 0, SMTP: "bob@example.net", X400: "/C=XX/ADMD= /PRMD=GW/S=Bob/", Number: 1}
+	recs := []*Record{
+		{Time: idxT0, Event: EventArrived, Gateway: "GW", ID: "Q1", Keys: k, Recipients: []Recipient{rc}},
+		{Time: idxT0, Event: EventConverted, Gateway: "GW", ID: "Q1", Keys: k, Recipients: []Recipient{rc},
+			Conversion: &Conversion{Direction: "smtp-to-x400", Mapped: 3}},
+		departedRec("GW", "Q1", idxT0, k, rc),
+		{Time: idxT0, Event: EventDeliveryReport, Gateway: "GW", ID: "Q2", Kind: "dsn",
+			Keys: Keys{EnvID: "env-m1", MessageID: "<m1@x>"}, Recipients: []Recipient{rc},
+			Ack: &Ack{Type: "dsn", Positive: true, Matched: true, SubjectID: "Q1"}},
+	}
+	if _, err := l.Append(recs...); err != nil {
+		t.Fatal(err)
+	}
+	x, err := BuildIndex(l, 0, idxT0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.Len() != 1 {
+		t.Fatalf("index of %d records, want the departed one", x.Len())
+	}
+	m, err := x.Lookup(Query{EnvID: "env-m1", Recipient: "bob@example.net"})
+	if err != nil || m.Record.ID != "Q1" || m.Record.Event != EventDeparted || m.Recipient == nil || m.Recipient.Number != 1 {
+		t.Fatalf("Lookup = %+v %v", m, err)
+	}
+}

@@ -731,23 +731,37 @@ func (l *Log) Scan(from uint64, fn func(r *Record, loc Loc) error) error {
 		return ErrClosed
 	}
 	l.mu.Unlock()
-	limit := func(first uint64, f *os.File, _ bool) (int64, error) {
-		l.mu.Lock()
-		c := l.cur
-		l.mu.Unlock()
-		if c != nil && c.first == first {
-			l.smu.Lock()
-			defer l.smu.Unlock()
-			return c.synced, nil
-		}
-		// A rotated file was fdatasynced before the next one existed.
-		st, err := f.Stat()
-		if err != nil {
-			return 0, err
-		}
-		return st.Size(), nil
+	return scanDir(l.dir, from, fn, l.log, l.durableLimit, "")
+}
+
+// durableLimit is how much of file first a Scan reads: what is durable.
+func (l *Log) durableLimit(first uint64, f *os.File, _ bool) (int64, error) {
+	l.mu.Lock()
+	c := l.cur
+	l.mu.Unlock()
+	if c != nil && c.first == first {
+		l.smu.Lock()
+		defer l.smu.Unlock()
+		return c.synced, nil
 	}
-	return scanDir(l.dir, from, fn, l.log, limit)
+	// A rotated file was fdatasynced before the next one existed.
+	st, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// scanEvent is Scan delivering only the records of event ev, decoded
+// without their recipients, conversion and acknowledgement (parseHead).
+func (l *Log) scanEvent(from uint64, ev Event, fn func(r *Record, loc Loc) error) error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
+	l.mu.Unlock()
+	return scanDir(l.dir, from, fn, l.log, l.durableLimit, ev)
 }
 
 // ScanDir is Scan without a Log, for readers in other processes (mixerd
@@ -773,13 +787,13 @@ func scanDirLog(dir string, from uint64, fn func(r *Record, loc Loc) error, log 
 		}
 		return st.Size(), nil
 	}
-	return scanDir(dir, from, fn, log, limit)
+	return scanDir(dir, from, fn, log, limit, "")
 }
 
 // scanDir reads the files of dir from the one holding from, each up to
 // limit's answer (newest says it is the last file listed).
 func scanDir(dir string, from uint64, fn func(r *Record, loc Loc) error, log *slog.Logger,
-	limit func(first uint64, f *os.File, newest bool) (int64, error)) error {
+	limit func(first uint64, f *os.File, newest bool) (int64, error), only Event) error {
 	firsts, err := listFiles(dir)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
@@ -791,7 +805,7 @@ func scanDir(dir string, from uint64, fn func(r *Record, loc Loc) error, log *sl
 	if len(firsts) > 0 && from > 0 && firsts[start] > from {
 		log.Warn("audit log: records were removed before they were read", "from", from, "first_kept", firsts[start])
 	}
-	sc := scanner{from: from, fn: fn, log: log}
+	sc := scanner{from: from, fn: fn, log: log, only: only}
 	if from > 0 {
 		sc.prev = from - 1
 	}
@@ -828,6 +842,11 @@ type scanner struct {
 	log  *slog.Logger
 	br   *bufio.Reader
 	long []byte
+	// only, when set, delivers only the records of that event, decoded
+	// without their recipients, conversion and acknowledgement (the
+	// correlation index needs the keys): other lines are checked and
+	// skipped without being decoded.
+	only Event
 }
 
 // file scans the first size bytes of f, named by first.
@@ -864,7 +883,12 @@ func (s *scanner) file(f *os.File, first uint64, size int64, newest bool) error 
 		if seq, ok := peekSeq(line); ok && seq < s.from {
 			continue
 		}
-		r, err := parseLine(line)
+		var r *Record
+		if s.only != "" {
+			r, err = parseHead(line, s.only)
+		} else {
+			r, err = parseLine(line)
+		}
 		if err == nil && r.Seq < first {
 			err = fmt.Errorf("seq %d below the file's first", r.Seq)
 		}
@@ -879,6 +903,9 @@ func (s *scanner) file(f *os.File, first uint64, size int64, newest bool) error 
 			continue
 		}
 		s.prev = r.Seq
+		if s.only != "" && r.Event != s.only {
+			continue
+		}
 		if err := s.fn(r, Loc{File: first, Off: lineOff}); err != nil {
 			return err
 		}
@@ -938,6 +965,62 @@ func peekSeq(line []byte) (uint64, bool) {
 // parseLine checks a line ('\n' included) and decodes its record: the
 // CRC-32C member must match the record's JSON (the line without it).
 func parseLine(line []byte) (*Record, error) {
+	l, err := checkLine(line)
+	if err != nil {
+		return nil, err
+	}
+	r := new(Record)
+	if err := json.Unmarshal(l, r); err != nil {
+		return nil, fmt.Errorf("bad JSON: %v", err)
+	}
+	if r.Seq == 0 {
+		return nil, errors.New("no sequence number")
+	}
+	return r, nil
+}
+
+// recordHead is what parseHead decodes of a record.
+type recordHead struct {
+	Seq     uint64    `json:"seq"`
+	Time    time.Time `json:"time"`
+	Event   Event     `json:"event"`
+	Gateway string    `json:"gateway"`
+	ID      string    `json:"id"`
+	Kind    string    `json:"kind"`
+	Keys    Keys      `json:"keys"`
+}
+
+// parseHead is parseLine for a reader of one event's records: a line
+// whose event is not ev (its "event" member, always near the start, is
+// looked at without decoding) gives a Record with its Seq and no Event;
+// one of ev is decoded without its recipients, conversion and
+// acknowledgement. The checksum is checked either way.
+func parseHead(line []byte, ev Event) (*Record, error) {
+	l, err := checkLine(line)
+	if err != nil {
+		return nil, err
+	}
+	head := l[:min(len(l), 160)]
+	if !bytes.Contains(head, []byte(`"event":"`+string(ev)+`"`)) && bytes.Contains(head, []byte(`"event":"`)) {
+		seq, ok := peekSeq(line)
+		if !ok || seq == 0 {
+			return nil, errors.New("no sequence number")
+		}
+		return &Record{Seq: seq}, nil
+	}
+	var h recordHead
+	if err := json.Unmarshal(l, &h); err != nil {
+		return nil, fmt.Errorf("bad JSON: %v", err)
+	}
+	if h.Seq == 0 {
+		return nil, errors.New("no sequence number")
+	}
+	return &Record{Seq: h.Seq, Time: h.Time, Event: h.Event, Gateway: h.Gateway, ID: h.ID, Kind: h.Kind, Keys: h.Keys}, nil
+}
+
+// checkLine checks a line's form and checksum and returns it without its
+// '\n'.
+func checkLine(line []byte) ([]byte, error) {
 	if len(line) == 0 || line[len(line)-1] != '\n' {
 		return nil, errors.New("incomplete line")
 	}
@@ -955,14 +1038,7 @@ func parseLine(line []byte) (*Record, error) {
 	if sum != uint32(want[0])<<24|uint32(want[1])<<16|uint32(want[2])<<8|uint32(want[3]) {
 		return nil, errors.New("checksum mismatch")
 	}
-	r := new(Record)
-	if err := json.Unmarshal(l, r); err != nil {
-		return nil, fmt.Errorf("bad JSON: %v", err)
-	}
-	if r.Seq == 0 {
-		return nil, errors.New("no sequence number")
-	}
-	return r, nil
+	return l, nil
 }
 
 // lastGood finds, reading backwards from size, the last line of f that is
