@@ -262,6 +262,23 @@ func p1Recipient(qi int, rf *x400.PerRecipientTransferFields) audit.Recipient {
 		Reports: reportsOfIndicators(rf.PerRecipientIndicators)}
 }
 
+// bothWorlds is the audit form of a recipient that has both an X.400
+// per-recipient field and an SMTP RCPT (a message converted either way):
+// its read reports are asked for when the Internet side has a
+// Disposition-Notification-To (dnt), which the X.400 side's rn/nrn map to.
+func bothWorlds(qi int, rf *x400.PerRecipientTransferFields, rc *mixer.SMTPRecipient, dnt string) audit.Recipient {
+	r := p1Recipient(qi, rf)
+	r.SMTP, r.ORcptType, r.ORcpt = rc.Address, rc.ORcptType, rc.ORcpt
+	if rc.Notify != 0 {
+		r.Notify = rc.Notify.String()
+	}
+	r.ReadReports = "none"
+	if dnt != "" {
+		r.ReadReports = "all"
+	}
+	return r
+}
+
 // reportsOfIndicators says which delivery reports per-recipient
 // indicators ask for (X.411 §12.2.1.1.1.6): "all" with a report bit (a
 // report: delivery or non-delivery), "failure" with a non-delivery

@@ -360,17 +360,7 @@ func (d *Daemon) smtpToP1(ctx context.Context, st *state, l *queue.Lease, env *m
 	for k, qi := range order {
 		if !failed[qi] {
 			if j := len(l2.Recipients); j < len(m.Envelope.PerRecipientFields) {
-				r := p1Recipient(qi, &m.Envelope.PerRecipientFields[j])
-				rc := &env.Recipients[k]
-				r.SMTP, r.ORcptType, r.ORcpt = rc.Address, rc.ORcptType, rc.ORcpt
-				if rc.Notify != 0 {
-					r.Notify = rc.Notify.String()
-				}
-				r.ReadReports = "none"
-				if o.keys.DispositionTo != "" {
-					r.ReadReports = "all"
-				}
-				o.setRecipient(qi, r)
+				o.setRecipient(qi, bothWorlds(qi, &m.Envelope.PerRecipientFields[j], &env.Recipients[k], o.keys.DispositionTo))
 			}
 			l2.Recipients = append(l2.Recipients, qi)
 		}
@@ -562,18 +552,8 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 			if !ok || failed[i] {
 				continue
 			}
-			r := p1Recipient(qi, &rs[i])
-			rc := &env.Recipients[k]
+			o.setRecipient(qi, bothWorlds(qi, &rs[i], &env.Recipients[k], o.keys.DispositionTo))
 			k++
-			r.SMTP, r.ORcptType, r.ORcpt = rc.Address, rc.ORcptType, rc.ORcpt
-			if rc.Notify != 0 {
-				r.Notify = rc.Notify.String()
-			}
-			r.ReadReports = "none"
-			if o.keys.DispositionTo != "" {
-				r.ReadReports = "all"
-			}
-			o.setRecipient(qi, r)
 		}
 		relayable = apdu.Message
 	default:
