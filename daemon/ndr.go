@@ -18,12 +18,6 @@ import (
 	"mixerd/x400"
 )
 
-// ndrOriginatorRequest are the per-recipient indicators that ask for a
-// report or a non-delivery report (X.411 §12.2.1.1.1.6:
-// originating-MTA-report-request and originator-report-request).
-const ndrOriginatorRequest = x400.PerRecipientOriginatingMTAReport | x400.PerRecipientOriginatingMTANonDeliveryReport |
-	x400.PerRecipientOriginatorReport | x400.PerRecipientOriginatorNonDeliveryReport
-
 // ndrOutcome is what the report builder decided for the failed recipients
 // of one message: a report to spool (item and body), none wanted
 // (item nil, dead ""), or none possible (dead, the reason).
@@ -215,41 +209,16 @@ func (d *Daemon) ndrP1(st *state, m *queue.Message, body []byte, fs []queue.Fail
 		return ndrOutcome{dead: "undeliverable " + kindName(apdu) + ": no report is made on it"}
 	}
 	e := &apdu.Message.Envelope
-	now := time.Now().UTC().Truncate(time.Second)
-	rpt := &x400.Report{
-		Envelope: x400.ReportTransferEnvelope{
-			ReportIdentifier:      x400.MTSIdentifier{GlobalDomainIdentifier: st.pol.Gateway.GDI, LocalIdentifier: ndrKey(m.ID, fs)},
-			ReportDestinationName: e.OriginatorName,
-		},
-		Content: x400.ReportTransferContent{
-			SubjectIdentifier: e.MessageIdentifier,
-			OriginalEITs:      e.OriginalEITs,
-			ContentType:       &e.ContentType,
-			ContentIdentifier: e.ContentIdentifier,
-		},
-	}
-	if e.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0 {
-		rpt.Content.ReturnedContent = apdu.Message.Content
-	}
+	var items []reports.NonDelivered
 	for i := range fs {
 		f := &fs[i]
 		if f.Recipient < 0 || f.Recipient >= len(env.Fields) || env.Fields[f.Recipient] >= len(e.PerRecipientFields) {
 			return ndrOutcome{dead: fmt.Sprintf("recipient %d not in the spooled envelope, no report built", f.Recipient)}
 		}
-		rf := &e.PerRecipientFields[env.Fields[f.Recipient]]
-		if rf.PerRecipientIndicators&ndrOriginatorRequest == 0 {
-			continue
-		}
-		rpt.Content.PerRecipientFields = append(rpt.Content.PerRecipientFields, x400.PerRecipientReportTransferFields{
-			ActualRecipientName:                rf.RecipientName,
-			OriginallySpecifiedRecipientNumber: rf.OriginallySpecifiedRecipientNumber,
-			PerRecipientIndicators:             rf.PerRecipientIndicators &^ x400.PerRecipientResponsibility,
-			LastTraceInformation: x400.LastTraceInformation{ArrivalTime: now,
-				ReportType: x400.ReportType{NonDelivery: nonDelivery(f)}},
-			SupplementaryInformation: supplementary(f),
-		})
+		items = append(items, reports.NonDelivered{Field: env.Fields[f.Recipient], Report: *nonDelivery(f), Text: supplementary(f)})
 	}
-	if len(rpt.Content.PerRecipientFields) == 0 {
+	rpt, ok := reports.NonDeliveryReport(reporting(st, ndrKey(m.ID, fs)), e, apdu.Message.Content, items, m.Arrival)
+	if !ok {
 		return ndrOutcome{}
 	}
 	hop, why := d.routeOR(st, &e.OriginatorName.ORAddress)

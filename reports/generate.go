@@ -178,6 +178,69 @@ func RelayedReport(r Reporting, env *x400.MessageTransferEnvelope, fields []int,
 	return rpt, true
 }
 
+// NonDelivered is one recipient of a non-delivery report the gateway
+// makes: its per-recipient field in the subject's envelope, why it was
+// not delivered, and the supplementary information (any text: made a
+// PrintableString).
+type NonDelivered struct {
+	Field  int
+	Report x400.NonDeliveryReport
+	Text   string
+}
+
+// NonDeliveryReport builds the X.400 non-delivery report (X.411
+// §12.2.1.3) on the recipients of an X.400 message that the gateway
+// could not route, convert or transfer, or whose time ran out, for those
+// whose per-recipient indicators ask for one (WantsNonDeliveryReport).
+// Per recipient: actual-recipient-name, originally-specified-recipient-
+// number and per-recipient-indicators (responsibility cleared) of the
+// subject; last-trace-information with arrival-time arrived (when the
+// message reached the gateway; zero: now) and the non-delivery element;
+// the supplementary information. The report identifier is r's,
+// report-destination-name the subject's originator-name, the content type,
+// original EITs, content identifier and content correlator are copied,
+// and content is returned when the subject asked for it
+// (content-return-request, X.411 §12.2.1.1.1.2; content is its content).
+// Out-of-range and repeated fields are ignored. false: no recipient asked.
+func NonDeliveryReport(r Reporting, env *x400.MessageTransferEnvelope, content []byte, items []NonDelivered, arrived time.Time) (*x400.Report, bool) {
+	if env == nil {
+		return nil, false
+	}
+	if arrived.IsZero() {
+		arrived = time.Now()
+	}
+	arrived = arrived.UTC().Truncate(time.Second)
+	rpt := genReport(r, env.OriginatorName, env.MessageIdentifier, env.OriginalEITs, env.ContentType,
+		env.ContentIdentifier, env.Extensions)
+	if env.PerMessageIndicators&x400.PerMessageContentReturnRequest != 0 {
+		rpt.Content.ReturnedContent = content
+	}
+	seen := make(map[int]bool, len(items))
+	for _, it := range items {
+		if it.Field < 0 || it.Field >= len(env.PerRecipientFields) || seen[it.Field] {
+			continue
+		}
+		seen[it.Field] = true
+		rf := &env.PerRecipientFields[it.Field]
+		if !WantsNonDeliveryReport(rf.PerRecipientIndicators) {
+			continue
+		}
+		nd := it.Report
+		rpt.Content.PerRecipientFields = append(rpt.Content.PerRecipientFields, x400.PerRecipientReportTransferFields{
+			ActualRecipientName:                rf.RecipientName,
+			OriginallySpecifiedRecipientNumber: rf.OriginallySpecifiedRecipientNumber,
+			PerRecipientIndicators:             rf.PerRecipientIndicators &^ x400.PerRecipientResponsibility,
+			LastTraceInformation: x400.LastTraceInformation{ArrivalTime: arrived,
+				ReportType: x400.ReportType{NonDelivery: &nd}},
+			SupplementaryInformation: SupplementaryInfo(it.Text),
+		})
+	}
+	if len(rpt.Content.PerRecipientFields) == 0 {
+		return nil, false
+	}
+	return rpt, true
+}
+
 // genName is a name for supplementary information; "" is "unknown".
 func genName(s string) string {
 	if s = strings.TrimSpace(s); s == "" {

@@ -416,3 +416,52 @@ func TestGenerateTshark(t *testing.T) {
 	tshark.CheckBER(t, raw, "P1 Message", tshark.Check{Require: []string{"p1.message_element", "p22.ipn_element",
 		"p22.receipt_fields_element", "p22.receipt_time"}})
 }
+
+// NonDeliveryReport: only the recipients that ask, the reason and
+// diagnostic, the arrival time, the correlator copied, the content
+// returned when asked.
+func TestGenerateNonDeliveryReport(t *testing.T) {
+	m := x400.SampleMessage().Message
+	env := &m.Envelope
+	for i := range env.PerRecipientFields {
+		env.PerRecipientFields[i].PerRecipientIndicators = x400.PerRecipientResponsibility
+	}
+	env.PerRecipientFields[0].PerRecipientIndicators |= x400.PerRecipientOriginatorNonDeliveryReport
+	env.PerMessageIndicators |= x400.PerMessageContentReturnRequest
+	diag := x400.DiagnosticUnrecognisedORName
+	items := []NonDelivered{{Field: 0, Report: x400.NonDeliveryReport{Reason: x400.ReasonUnableToTransfer, Diagnostic: &diag},
+		Text: "550 5.1.1 <bob@example.net>: no such user"}, {Field: 1}, {Field: 99}}
+	rpt, ok := NonDeliveryReport(genTestReporting, env, m.Content, items, genTestArrived)
+	if !ok {
+		t.Fatal("no report")
+	}
+	if len(rpt.Content.PerRecipientFields) != 1 {
+		t.Fatalf("%d recipients, want the one that asked", len(rpt.Content.PerRecipientFields))
+	}
+	rf := rpt.Content.PerRecipientFields[0]
+	nd := rf.LastTraceInformation.ReportType.NonDelivery
+	if nd == nil || nd.Reason != x400.ReasonUnableToTransfer || nd.Diagnostic == nil || *nd.Diagnostic != diag {
+		t.Errorf("non-delivery %+v", nd)
+	}
+	if !rf.LastTraceInformation.ArrivalTime.Equal(genTestArrived.UTC().Truncate(time.Second)) {
+		t.Errorf("arrival %v", rf.LastTraceInformation.ArrivalTime)
+	}
+	if strings.ContainsAny(rf.SupplementaryInformation, "<>@") {
+		t.Errorf("supplementary information %q is not a PrintableString", rf.SupplementaryInformation)
+	}
+	if !bytes.Equal(rpt.Content.ReturnedContent, m.Content) {
+		t.Error("content not returned though requested")
+	}
+	if c, err := env.Extensions.ContentCorrelator(); err == nil && c != nil {
+		if got, _ := rpt.Content.Extensions.ContentCorrelator(); got == nil {
+			t.Error("content correlator not copied")
+		}
+	}
+	if _, err := (&x400.MTSAPDU{Report: rpt}).Marshal(); err != nil {
+		t.Fatalf("encode: %v", err)
+	}
+	env.PerRecipientFields[0].PerRecipientIndicators = x400.PerRecipientResponsibility
+	if _, ok := NonDeliveryReport(genTestReporting, env, m.Content, items, genTestArrived); ok {
+		t.Error("a report though no recipient asked")
+	}
+}
