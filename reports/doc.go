@@ -34,6 +34,14 @@
 // IP notifications and MDNs (mdn.go, mdnparse.go): IPNToMDN, ParseMDN and
 // MDNToIPN, RFC 2156 §5.3.5 and RFC 8098.
 //
+// The reports the gateway makes itself (generate.go): NonDeliveryReport
+// (X.411 §12.2.1.3, when routing, conversion or transfer fails),
+// RelayedReport (the delivery report of recipients relayed to an SMTP hop
+// without DSN, RFC 2156 §4.6.2.3), ProbeReport (the answer to a probe,
+// §5.3.9), IPNMessage (the P1 message carrying an IPN made of an MDN) and
+// MessageIPN; WantsDeliveryReport and WantsNonDeliveryReport read the
+// per-recipient indicators (X.411 §12.2.1.1.1.6) the same way everywhere.
+//
 // The correlation keys each direction needs are in Subject: the subject
 // message's MTS identifier, its ENVID, its originator in both worlds, and
 // per recipient the O/R name, the SMTP address, the ORCPT and the
