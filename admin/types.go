@@ -44,6 +44,9 @@ type Message struct {
 	Held       bool   `json:"held"`
 	MTSID      string `json:"mts_id,omitempty"`
 	MessageID  string `json:"message_id,omitempty"`
+	// Originator is the sender: the SMTP reverse-path ("<>" for the null
+	// one) or the X.400 originator's O/R address.
+	Originator string `json:"originator,omitempty"`
 	// Deferred and Latest are the deferred and latest delivery times
 	// (X.411 §8.2.1.1.1.11, §8.2.1.1.1.13), if any.
 	Deferred   *time.Time  `json:"deferred,omitempty"`
@@ -131,7 +134,7 @@ func view(m *queue.Message, now time.Time, full bool) Message {
 		ID: m.ID, Arrival: m.Arrival, AgeSeconds: int64(age / time.Second),
 		Lane: queue.Lane(m.Precedence).String(), Precedence: int(m.Precedence),
 		Kind: string(m.Kind), Protocol: m.Source.Protocol, Peer: m.Source.Peer,
-		Size: m.Size, Held: m.Held, MTSID: m.MTSID, MessageID: m.MessageID,
+		Size: m.Size, Held: m.Held, MTSID: m.MTSID, MessageID: m.MessageID, Originator: m.Originator,
 		Deferred: timePtr(m.Deferred), Latest: timePtr(m.Latest),
 		Recipients: make([]Recipient, len(m.Recipients)),
 	}

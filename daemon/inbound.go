@@ -54,6 +54,7 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 	case apdu.Message != nil:
 		e := &apdu.Message.Envelope
 		m.MTSID = e.MessageIdentifier.String()
+		m.Originator = e.OriginatorName.ORAddress.String()
 		m.Deferred = e.DeferredDeliveryTime
 		if t, err := e.Extensions.LatestDeliveryTime(); err == nil {
 			m.Latest = t
@@ -74,6 +75,7 @@ func (s *p1Sink) Deliver(ctx context.Context, apdu *x400.MTSAPDU, raw []byte, fr
 	case apdu.Probe != nil:
 		e := apdu.Probe
 		m.MTSID = "probe " + e.ProbeIdentifier.String()
+		m.Originator = e.OriginatorName.ORAddress.String()
 		for i := range e.PerRecipientFields {
 			rf := &e.PerRecipientFields[i]
 			if rf.PerRecipientIndicators&x400.PerRecipientResponsibility == 0 {
@@ -190,7 +192,7 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 		prec = queue.Lane(st.gw.MTPriorityPrecedence(*env.MTPriority))
 	}
 	m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: env.Remote.String()},
-		Precedence: prec}
+		Precedence: prec, Originator: "<" + env.MailFrom + ">"}
 	if herr == nil {
 		if id, ok := h.Get("Message-ID"); ok {
 			m.MessageID = strings.TrimSpace(id)

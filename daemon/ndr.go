@@ -388,7 +388,7 @@ func (d *Daemon) smtpDSN(st *state, m *queue.Message, se *smtpEnvelope, body []b
 	}
 	rcpts := []queue.Recipient{{Address: to, NextHop: hop}}
 	item := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "ndr", Peer: m.ID},
-		Precedence: reportPrecedence(m.Precedence),
+		Precedence: reportPrecedence(m.Precedence), Originator: "<>",
 		MessageID:  "<" + key + "@" + st.pol.Gateway.SMTPHostname + "> " + rcptKey(rcpts),
 		Recipients: rcpts}
 	out := smtpEnvelope{Env: sm.Envelope, Helo: st.pol.Gateway.SMTPHostname, Remote: "127.0.0.1", Received: now}

@@ -766,7 +766,7 @@ func (q *Queue) newEntry(h *fileHeader) *entry {
 	// Keep addresses and hops for leases; drop the envelope (read from disk).
 	hm := &Message{ID: m.ID, Kind: m.Kind, Source: m.Source, Arrival: m.Arrival,
 		Precedence: m.Precedence, Deferred: m.Deferred, Latest: m.Latest,
-		MTSID: m.MTSID, MessageID: m.MessageID, Tag: m.Tag, Recipients: m.Recipients}
+		MTSID: m.MTSID, MessageID: m.MessageID, Originator: m.Originator, Tag: m.Tag, Recipients: m.Recipients}
 	e.hdr = hm
 	return e
 }

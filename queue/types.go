@@ -197,6 +197,9 @@ type Message struct {
 	// identifies the message for duplicate detection.
 	MTSID     string `json:"mtsid,omitempty"`
 	MessageID string `json:"msgid,omitempty"`
+	// Originator is who sent it, for operators: the SMTP reverse-path
+	// ("" is <>) or the X.400 originator's O/R address.
+	Originator string `json:"from,omitempty"`
 	// Tag is the number PutWith's hook gave (the daemon: the sequence
 	// number of the message's arrival record in the audit log), 0 if
 	// none; kept with the message and recovered with it.

@@ -338,6 +338,9 @@ func printMessage(w io.Writer, m *admin.Message, full bool) {
 	src := strings.TrimSpace(m.Protocol + " " + m.Peer)
 	fmt.Fprintf(w, "%-17s %-9s %7s %10d  %-20s  %s%s\n", clean(m.ID), clean(m.Lane), age(m.AgeSeconds), m.Size,
 		m.Arrival.UTC().Format("2006-01-02 15:04:05Z"), clean(src), held)
+	if m.Originator != "" {
+		fmt.Fprintf(w, "    from: %s\n", clean(m.Originator))
+	}
 	if full {
 		if m.MTSID != "" {
 			fmt.Fprintf(w, "    mts-id: %s\n", clean(m.MTSID))

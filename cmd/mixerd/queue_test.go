@@ -36,7 +36,8 @@ func newQueueDaemon(t *testing.T, token string) *queueDaemon {
 	}
 	t.Cleanup(func() { q.Close() })
 	put := func(p x400.Precedence, mtsid string, rcpts ...string) string {
-		m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: "192.0.2.5"}, Precedence: p, MTSID: mtsid}
+		m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: "192.0.2.5"}, Precedence: p, MTSID: mtsid,
+			Originator: "<j3-" + mtsid + "@hq.example.org>"}
 		for i := 0; i+1 < len(rcpts); i += 2 {
 			m.Recipients = append(m.Recipients, queue.Recipient{Address: rcpts[i], NextHop: rcpts[i+1]})
 		}
@@ -76,7 +77,7 @@ func TestQueueList(t *testing.T) {
 		t.Fatalf("FLASH %s must come before ROUTINE %s:\n%s", d.flash, d.routine, out)
 	}
 	for _, want := range []string{
-		"-Queue ID-", "FLASH", "ROUTINE", "smtp 192.0.2.5",
+		"-Queue ID-", "FLASH", "ROUTINE", "smtp 192.0.2.5", "    from: <j3-",
 		"alice@example.org via relay-a: transient, 1 attempt(s), next ",
 		`(error at recipient to relay-a 451 4.4.1 busy \x1b[2J now)`,
 		"/C=GB/ADMD=TEST/S=eve/ via PEER-MTA: pending",
