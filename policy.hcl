@@ -91,7 +91,10 @@ admin_listener {
   # token_file = "/etc/mixerd/admin.token"
 }
 
-# Accounts that may AUTH on a submission listener (RFC 4954).
+# Accounts that may AUTH on a submission listener (RFC 4954). The password
+# is best kept hashed: `echo 'operator-secret' | mixerd password` prints
+# the "pbkdf2-sha256$600000$SALT$HASH" form to put here; a password written
+# as it is works too (this example's, for the walkthrough).
 smtp_user "operator" {
   password = "operator-secret"
 }

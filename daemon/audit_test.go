@@ -10,7 +10,9 @@ import (
 
 	"mixerd/audit"
 	"mixerd/mixer"
+	"mixerd/policy"
 	"mixerd/queue"
+	"mixerd/smtp"
 	"mixerd/x400"
 )
 
@@ -107,4 +109,40 @@ func TestSplitRecords(t *testing.T) {
 	if _, err := l.Append(out...); err != nil {
 		t.Fatalf("the parts do not fit the log: %v", err)
 	}
+}
+
+// A submission listener checks AUTH against a hashed smtp_user password
+// (mixerd password): the password lets the message in, another does not.
+func TestSubmissionHashedPassword(t *testing.T) {
+	dir := t.TempDir()
+	rl, relayAddr := startRelay(t)
+	p := testPolicy(t, dir, freeAddr(t), relayAddr, "")
+	h, err := policy.HashPassword("op-pass", 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SMTPUsers = map[string]string{"operator": h}
+	for i := range p.SMTPListeners {
+		if p.SMTPListeners[i].Name == "trusted" {
+			p.SMTPListeners[i].Submission = true
+		}
+	}
+	d, _ := startDaemon(t, p)
+	send := func(pass string) *smtp.Result {
+		c := &smtp.Client{Hostname: "client.test", Logger: testLogger(t), AuthUsername: "operator", AuthPassword: pass,
+			AllowInsecureAuth: true}
+		res, err := c.Deliver(tctx(t), d.SMTPAddr("trusted").String(), &mixer.SMTPEnvelope{MailFrom: "alice@example.net",
+			Recipients: []mixer.SMTPRecipient{{Address: "bob@example.net"}}}, []byte("Subject: s\r\n\r\nbody\r\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if r := send("wrong"); r.Recipients[0].Accepted || r.Recipients[0].Stage != smtp.StageAuth {
+		t.Errorf("a wrong password: %+v", r.Recipients[0])
+	}
+	if r := send("op-pass"); !r.Recipients[0].Accepted {
+		t.Fatalf("the right password refused: %+v", r.Recipients[0])
+	}
+	wait(t, rl.got, "the submitted message at the relay")
 }

@@ -217,7 +217,7 @@ func (d *Daemon) smtpConfig(p *policy.Policy, l *policy.SMTPListener) smtp.Confi
 	if l.Submission {
 		users := p.SMTPUsers
 		cfg.Authenticate = func(_ context.Context, _, user, pass string) error {
-			if want, ok := users[user]; ok && constantTimeEqual(want, pass) {
+			if want, ok := users[user]; ok && policy.CheckPassword(want, pass) {
 				return nil
 			}
 			return errors.New("bad credentials")

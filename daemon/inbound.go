@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
@@ -270,10 +269,6 @@ func (d *Daemon) checkRcpt(rcpt string) *smtp.Reply {
 		return &smtp.Reply{Code: 550, Status: "5.1.1", Text: "No such recipient"}
 	}
 	return &smtp.Reply{Code: 550, Status: "5.4.4", Text: "No route to the recipient"}
-}
-
-func constantTimeEqual(a, b string) bool {
-	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 func tlsConfig(l *policy.SMTPListener) *tls.Config {

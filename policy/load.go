@@ -432,6 +432,10 @@ func (l *loader) build(p *Policy, raw *rawFile, top hcl.Body) {
 			l.at(u.DefRange, "smtp_user %q: already defined at line %d", u.Name, first.Start.Line)
 			continue
 		}
+		if _, _, err := parseHash(u.Password); err != nil {
+			l.at(valueRange(u.Body, "password"), "smtp_user %q: %v (mixerd password makes one)", u.Name, err)
+			continue
+		}
 		users[u.Name] = u.DefRange
 		p.SMTPUsers[u.Name] = u.Password
 	}

@@ -36,7 +36,8 @@ type Policy struct {
 	Peers  []*Peer
 	Relays []*Relay
 	// SMTPUsers are the smtp_user blocks: the accounts that may AUTH on a
-	// submission listener (RFC 4954), name -> password.
+	// submission listener (RFC 4954), name -> password as the policy
+	// keeps it, a PBKDF2 hash or the password itself (CheckPassword).
 	SMTPUsers map[string]string
 	Routing   Routing
 	Tables    Tables

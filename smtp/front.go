@@ -20,9 +20,11 @@ type front struct {
 	conn net.Conn      // raw, or the tls.Conn over it after STARTTLS
 	br   *bufio.Reader // reads conn; its size is the line limit
 	srv  *Server
-	id   string       // connection id for logs
-	log  *slog.Logger // with the connection id
-	sess *session     // set by NewSession
+	id   string // connection id for logs
+	// trusted: the client is in the listener's trusted networks.
+	trusted bool
+	log     *slog.Logger // with the connection id
+	sess    *session     // set by NewSession
 
 	pending   []byte // the line (or data) go-smtp reads next
 	wbuf      []byte // an unfinished reply line from go-smtp
@@ -119,7 +121,7 @@ func (f *front) next() error {
 			return f.fail(&Reply{503, "5.5.1", "Send EHLO first"})
 		case f.srv.cfg.Authenticate == nil:
 			return f.fail(&Reply{502, "5.5.1", "AUTH not offered"})
-		case f.tlsState == nil && (!f.srv.cfg.AllowInsecureAuth || f.srv.cfg.RequireTLS):
+		case f.tlsState == nil && !f.insecureAuthOK():
 			// RFC 4954 §4, §6.
 			return f.fail(&Reply{538, "5.7.11", "Encryption required for requested authentication mechanism"})
 		}
@@ -359,7 +361,7 @@ func (f *front) ehloReply(first string) []string {
 	if cfg.TLS != nil && f.tlsState == nil {
 		caps = append(caps, "STARTTLS")
 	}
-	if cfg.Authenticate != nil && (f.tlsState != nil || cfg.AllowInsecureAuth && !cfg.RequireTLS) {
+	if cfg.Authenticate != nil && (f.tlsState != nil || f.insecureAuthOK()) {
 		caps = append(caps, "AUTH PLAIN")
 	}
 	if cfg.MaxRecipients > 0 {
@@ -385,3 +387,12 @@ func (f *front) SetReadDeadline(t time.Time) error  { return f.conn.SetReadDeadl
 func (f *front) SetWriteDeadline(t time.Time) error { return f.conn.SetWriteDeadline(t) }
 
 func newReader(c net.Conn, limit int) *bufio.Reader { return bufio.NewReaderSize(c, limit) }
+
+// insecureAuthOK says whether AUTH may go without TLS on this connection:
+// never when TLS is required, else when the listener allows it to
+// everyone or the client is in its trusted networks (RFC 4954 §4: the
+// server decides which mechanisms are fit without a security layer).
+func (f *front) insecureAuthOK() bool {
+	cfg := &f.srv.cfg
+	return !cfg.RequireTLS && (cfg.AllowInsecureAuth || f.trusted)
+}

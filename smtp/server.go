@@ -34,7 +34,10 @@ type Config struct {
 	// Authenticate checks AUTH PLAIN credentials (RFC 4616); nil offers
 	// no AUTH. It returns nil when they are good.
 	Authenticate func(ctx context.Context, identity, user, pass string) error
-	// AllowInsecureAuth offers AUTH before STARTTLS (tests, loopback).
+	// AllowInsecureAuth offers AUTH before STARTTLS to every client
+	// (tests); without it AUTH without TLS is offered to the clients in
+	// Trusted only (the policy's submission listener with
+	// trusted_networks and no certificate).
 	AllowInsecureAuth bool
 	// Trusted are the client networks that may relay and raise the
 	// MT-PRIORITY without authenticating.
@@ -260,7 +263,7 @@ func (l *listener) Accept() (net.Conn, error) {
 			}
 		}
 		log.Info("connection")
-		f := &front{raw: c, conn: c, srv: s, id: id, log: log}
+		f := &front{raw: c, conn: c, srv: s, id: id, log: log, trusted: s.trustedAddr(c.RemoteAddr())}
 		f.br = newReader(c, s.lineLimit())
 		if s.slots != nil {
 			return &releasing{front: f, slots: s.slots}, nil
@@ -301,18 +304,28 @@ func (b backend) NewSession(c *gosmtp.Conn) (gosmtp.Session, error) {
 	if f.sess != nil { // a second EHLO after STARTTLS keeps the session
 		return f.sess, nil
 	}
-	ss := &session{s: b.s, f: f, c: c}
+	ss := &session{s: b.s, f: f, c: c, trusted: f.trusted}
 	if ap, err := netip.ParseAddrPort(c.Conn().RemoteAddr().String()); err == nil {
 		ss.remote = ap
-		a := ap.Addr().Unmap()
-		for _, p := range b.s.cfg.Trusted {
-			if p.Contains(a) {
-				ss.trusted = true
-			}
-		}
 	}
 	f.sess = ss
 	return ss, nil
+}
+
+// trustedAddr says whether a client's address is in the trusted
+// networks.
+func (s *Server) trustedAddr(addr net.Addr) bool {
+	ap, err := netip.ParseAddrPort(addr.String())
+	if err != nil {
+		return false
+	}
+	a := ap.Addr().Unmap()
+	for _, p := range s.cfg.Trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // session is go-smtp's view of one connection.

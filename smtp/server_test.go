@@ -488,3 +488,32 @@ func TestServerBatchesPipelinedReplies(t *testing.T) {
 		t.Errorf("replies to the pipelined MAIL and RCPTs: %q, want three lines in one write", g)
 	}
 }
+
+// Without TLS, AUTH is offered to the trusted networks' clients only
+// (the policy's submission listener with trusted_networks and no
+// certificate); an untrusted client gets 538 (RFC 4954 §4).
+func TestAuthWithoutTLSTrustedOnly(t *testing.T) {
+	auth := func(_ context.Context, _, u, p string) error {
+		if u == "u" && p == "pw" {
+			return nil
+		}
+		return io.EOF
+	}
+	for _, c := range []struct {
+		trusted string
+		offered bool
+	}{{"127.0.0.0/8", true}, {"192.0.2.0/24", false}} {
+		_, addr, _ := startServer(t, Config{Authenticate: auth, Trusted: []netip.Prefix{netip.MustParsePrefix(c.trusted)}})
+		s := dial(t, addr)
+		s.send("EHLO c")
+		if r := s.reply(); strings.Contains(strings.Join(r, "\n"), "AUTH PLAIN") != c.offered {
+			t.Errorf("trusted %s: AUTH offered %v, want %v: %q", c.trusted, !c.offered, c.offered, r)
+		}
+		s.send("AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00u\x00pw")))
+		if c.offered {
+			s.expect("235")
+		} else {
+			s.expect("538 5.7.11")
+		}
+	}
+}
