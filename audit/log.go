@@ -1008,8 +1008,16 @@ func parseHead(line []byte, ev Event) (*Record, error) {
 		}
 		return &Record{Seq: seq}, nil
 	}
+	// The members after the keys (recipients, conversion, ack, text) are
+	// not needed: the line is decoded up to them, closed there. A
+	// member name in quotes cannot occur inside a JSON string (its
+	// quotes would be escaped), so the cut is at the member itself.
+	body := l
+	if i := bytes.Index(l, []byte(`,"recipients":`)); i > 0 {
+		body = append(l[:i:i], '}')
+	}
 	var h recordHead
-	if err := json.Unmarshal(l, &h); err != nil {
+	if err := json.Unmarshal(body, &h); err != nil {
 		return nil, fmt.Errorf("bad JSON: %v", err)
 	}
 	if h.Seq == 0 {
