@@ -419,16 +419,8 @@ func (c *Client) open(ctx context.Context, hop string, env *mixer.SMTPEnvelope, 
 	defer stop()
 	cv := &conversation{c: c, ctx: ctx, conn: conn}
 	cv.setConn(conn)
-	failTemp := func(st Stage, code int, status, text string, err error, temp bool) *Result {
-		if err != nil {
-			text = err.Error()
-		}
-		log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text, "temporary", temp)
-		return failAll(res, env, st, code, status, text, temp)
-	}
-	fail := func(st Stage, code int, status, text string, err error) *Result {
-		return failTemp(st, code, status, text, err, code == 0 || code/100 == 4)
-	}
+	fa := attemptFailer{log: log, res: res, env: env}
+	failTemp, fail := fa.temp, fa.fail
 	code, st, text, err := cv.reply(to.or(to.Greeting, 5*time.Minute))
 	if err != nil || code != 220 {
 		return nil, fail(StageGreeting, code, st, text, err), false
@@ -525,16 +517,8 @@ func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTP
 	log = log.With("reused", reused)
 	to := c.Timeouts
 	tMail := to.or(to.Mail, 5*time.Minute)
-	failTemp := func(st Stage, code int, status, text string, err error, temp bool) *Result {
-		if err != nil {
-			text = err.Error()
-		}
-		log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text, "temporary", temp)
-		return failAll(res, env, st, code, status, text, temp)
-	}
-	fail := func(st Stage, code int, status, text string, err error) *Result {
-		return failTemp(st, code, status, text, err, code == 0 || code/100 == 4)
-	}
+	fa := attemptFailer{log: log, res: res, env: env}
+	failTemp, fail := fa.temp, fa.fail
 	// reset ends a failed transaction with RSET (RFC 5321 §4.1.1.5) so
 	// that the session may be reused.
 	reset := func() {
@@ -845,4 +829,28 @@ func (cv *conversation) setConn(conn net.Conn) {
 		io.Writer
 		io.Closer
 	}{cv.lim, conn, conn})
+}
+
+// attemptFailer gives every recipient of an attempt the same failure, and
+// logs it.
+type attemptFailer struct {
+	log *slog.Logger
+	res *Result
+	env *mixer.SMTPEnvelope
+}
+
+// temp fails the attempt at stage st, temporarily or not; err's text, when
+// err is set, replaces text.
+func (f attemptFailer) temp(st Stage, code int, status, text string, err error, temp bool) *Result {
+	if err != nil {
+		text = err.Error()
+	}
+	f.log.Info("attempt failed", "stage", st, "code", code, "status", status, "text", text, "temporary", temp)
+	return failAll(f.res, f.env, st, code, status, text, temp)
+}
+
+// fail is temp with the reply deciding: no reply or a 4yz is temporary
+// (RFC 5321 §4.2.1).
+func (f attemptFailer) fail(st Stage, code int, status, text string, err error) *Result {
+	return f.temp(st, code, status, text, err, code == 0 || code/100 == 4)
 }
