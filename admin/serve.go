@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"time"
 )
 
@@ -25,14 +24,10 @@ const (
 // token is configured: the queue operations must not be open to the
 // network unauthenticated.
 func CheckAddress(addr, token string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return fmt.Errorf("admin: address %q: %v", addr, err)
 	}
-	if token != "" || host == "localhost" {
-		return nil
-	}
-	if a, err := netip.ParseAddr(host); err == nil && a.Unmap().IsLoopback() {
+	if token != "" || loopbackHost(addr) {
 		return nil
 	}
 	return fmt.Errorf("admin: address %q is not on loopback and no admin token is configured", addr)
