@@ -216,8 +216,16 @@ func (d *Daemon) smtpConfig(p *policy.Policy, l *policy.SMTPListener) smtp.Confi
 	}
 	if l.Submission {
 		users := p.SMTPUsers
+		unknown := policy.UnknownUser(users)
 		cfg.Authenticate = func(_ context.Context, _, user, pass string) error {
-			if want, ok := users[user]; ok && policy.CheckPassword(want, pass) {
+			want, ok := users[user]
+			if !ok {
+				if unknown != "" {
+					policy.CheckPassword(unknown, pass) // as long as a known user's refusal
+				}
+				return errors.New("bad credentials")
+			}
+			if policy.CheckPassword(want, pass) {
 				return nil
 			}
 			return errors.New("bad credentials")

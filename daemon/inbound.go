@@ -163,11 +163,14 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 	d := s.d
 	st := d.st.Load()
 	limit := st.pol.Limits.MessageSize
-	// One buffer of the announced size (RFC 1870 SIZE), else 32 KiB,
-	// grown as needed: not io.ReadAll's series of copies.
+	// One buffer of the announced size (RFC 1870 SIZE) up to 1 MiB, else
+	// 32 KiB, grown as the data comes (a client's SIZE is a claim, not
+	// data: it must not make us allocate), with the 512 bytes
+	// bytes.Buffer wants free before each read, so that a message of its
+	// announced size is not copied once more at its end.
 	size := int64(32 << 10)
 	if env.Size > 0 {
-		size = min(env.Size+1, limit+1)
+		size = min(env.Size, limit, 1<<20) + 512
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {

@@ -144,16 +144,25 @@ func (c *conn) write(ctx context.Context, b []byte) error {
 	if c.closed {
 		return net.ErrClosed
 	}
+	var pend []byte
 	if c.corked {
-		c.pend = append(c.pend, b...)
-		if len(c.pend) < corkMax {
+		if len(c.pend)+len(b) < corkMax {
+			c.pend = append(c.pend, b...)
 			return nil
 		}
-		b, c.pend = c.pend, c.pend[:0]
+		pend, c.pend = c.pend, c.pend[:0]
 	}
 	stop := c.arm(ctx, c.to.Write, false)
 	defer stop()
-	if _, err := c.nc.Write(b); err != nil {
+	var err error
+	if len(pend) > 0 {
+		// What was collected and b in one write, b not copied.
+		bufs := net.Buffers{pend, b}
+		_, err = bufs.WriteTo(c.nc)
+	} else {
+		_, err = c.nc.Write(b)
+	}
+	if err != nil {
 		c.lost = ctx.Err() == nil
 		return ioError(ctx, "write", err)
 	}

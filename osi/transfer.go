@@ -377,6 +377,9 @@ func (st *transferState) trim(c *conn) {
 	if cap(c.wbuf) > bigBuffer {
 		c.wbuf = nil
 	}
+	if cap(c.pend) > bigBuffer {
+		c.pend = nil
+	}
 }
 
 // writeData sends octets [off, end) of the stream hdr+apdu in one S-DATA,

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -83,14 +84,22 @@ func parseHash(s string) (h parsedHash, ok bool, err error) {
 	if h.salt, err = hashEncoding.DecodeString(parts[1]); err != nil || len(h.salt) < 8 || len(h.salt) > 64 {
 		return h, true, errors.New("hashed password: the salt is not 8 to 64 bytes of unpadded base64")
 	}
-	if h.key, err = hashEncoding.DecodeString(parts[2]); err != nil || len(h.key) < 16 || len(h.key) > 64 {
-		return h, true, errors.New("hashed password: the hash is not 16 to 64 bytes of unpadded base64")
+	// At most one HMAC-SHA-256 block: a longer key costs a PBKDF2 run
+	// per block, for nothing.
+	if h.key, err = hashEncoding.DecodeString(parts[2]); err != nil || len(h.key) < 16 || len(h.key) > sha256.Size {
+		return h, true, errors.New("hashed password: the hash is not 16 to 32 bytes of unpadded base64")
 	}
 	return h, true, nil
 }
 
+// hashSlots bounds the password hashes computed at once to half the
+// processors: clients trying passwords (each try a PBKDF2 run, about
+// 0.1 s of CPU at the default count) wait in line rather than take every
+// core from the gateway's traffic.
+var hashSlots = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))
+
 // CheckPassword says whether given is the password stored (hashed or as
-// it is) in constant time for a password of the stored length.
+// it is), comparing in constant time.
 func CheckPassword(stored, given string) bool {
 	h, hashed, err := parseHash(stored)
 	if err != nil {
@@ -99,6 +108,30 @@ func CheckPassword(stored, given string) bool {
 	if !hashed {
 		return subtle.ConstantTimeCompare([]byte(stored), []byte(given)) == 1
 	}
+	hashSlots <- struct{}{}
 	key, err := pbkdf2.Key(sha256.New, given, h.salt, h.iter, len(h.key))
+	<-hashSlots
 	return err == nil && subtle.ConstantTimeCompare(key, h.key) == 1
+}
+
+// UnknownUser is what CheckPassword is given for a user that does not
+// exist, when users holds hashed passwords: a hash of the same cost as
+// theirs (the costliest), so that the time of a refusal does not tell
+// whether the user exists. "" when no password is hashed.
+func UnknownUser(users map[string]string) string {
+	var worst parsedHash
+	for _, stored := range users {
+		if h, hashed, err := parseHash(stored); hashed && err == nil && h.iter > worst.iter {
+			worst = h
+		}
+	}
+	if worst.iter == 0 {
+		return ""
+	}
+	// A hash no password gives in practice: a random salt and key.
+	salt := make([]byte, len(worst.salt))
+	key := make([]byte, len(worst.key))
+	rand.Read(salt)
+	rand.Read(key)
+	return HashPrefix + strconv.Itoa(worst.iter) + "$" + hashEncoding.EncodeToString(salt) + "$" + hashEncoding.EncodeToString(key)
 }

@@ -72,3 +72,22 @@ func TestPolicyHashedUser(t *testing.T) {
 		}
 	}
 }
+
+// UnknownUser costs what the costliest stored hash costs and matches no
+// password; none without hashed passwords. A key of more than one
+// HMAC-SHA-256 block is refused (each block would cost a whole run).
+func TestPasswordUnknownUser(t *testing.T) {
+	if u := UnknownUser(map[string]string{"a": "plain"}); u != "" {
+		t.Errorf("UnknownUser without hashes = %q", u)
+	}
+	h1, _ := HashPassword("x", 10000)
+	h2, _ := HashPassword("y", 20000)
+	u := UnknownUser(map[string]string{"a": h1, "b": h2, "c": "plain"})
+	if !strings.HasPrefix(u, HashPrefix+"20000$") || CheckPassword(u, "x") || CheckPassword(u, "") {
+		t.Errorf("UnknownUser = %q", u)
+	}
+	long := HashPrefix + "10000$" + hashEncoding.EncodeToString(make([]byte, 16)) + "$" + hashEncoding.EncodeToString(make([]byte, 64))
+	if _, _, err := parseHash(long); err == nil {
+		t.Error("a 64-byte key accepted")
+	}
+}

@@ -23,8 +23,10 @@ type front struct {
 	id   string // connection id for logs
 	// trusted: the client is in the listener's trusted networks.
 	trusted bool
-	log     *slog.Logger // with the connection id
-	sess    *session     // set by NewSession
+	// authFailures counts the failed AUTH of the connection.
+	authFailures int
+	log          *slog.Logger // with the connection id
+	sess         *session     // set by NewSession
 
 	pending   []byte // the line (or data) go-smtp reads next
 	wbuf      []byte // an unfinished reply line from go-smtp
@@ -117,6 +119,11 @@ func (f *front) next() error {
 		return f.startTLS(arg)
 	case "AUTH":
 		switch {
+		case f.authFailures >= maxAuthFailures:
+			// RFC 4954 §4: a server may limit failed attempts.
+			f.log.Warn("too many failed AUTH, closing")
+			f.writeOwn("421 4.7.0 Too many failed authentications, closing connection")
+			return errClosing
 		case f.needHello:
 			return f.fail(&Reply{503, "5.5.1", "Send EHLO first"})
 		case f.srv.cfg.Authenticate == nil:
@@ -389,10 +396,15 @@ func (f *front) SetWriteDeadline(t time.Time) error { return f.conn.SetWriteDead
 func newReader(c net.Conn, limit int) *bufio.Reader { return bufio.NewReaderSize(c, limit) }
 
 // insecureAuthOK says whether AUTH may go without TLS on this connection:
-// never when TLS is required, else when the listener allows it to
-// everyone or the client is in its trusted networks (RFC 4954 §4: the
-// server decides which mechanisms are fit without a security layer).
+// never when TLS is required; when the listener allows it to everyone
+// (tests); else only on a listener without TLS, to a client in its
+// trusted networks (RFC 4954 §4: a plaintext mechanism is not offered
+// where a protected session could be had).
 func (f *front) insecureAuthOK() bool {
 	cfg := &f.srv.cfg
-	return !cfg.RequireTLS && (cfg.AllowInsecureAuth || f.trusted)
+	return !cfg.RequireTLS && (cfg.AllowInsecureAuth || f.trusted && cfg.TLS == nil)
 }
+
+// maxAuthFailures is how many failed AUTH a connection gets before it is
+// closed: each costs a password hash.
+const maxAuthFailures = 3

@@ -35,8 +35,8 @@ type Config struct {
 	// no AUTH. It returns nil when they are good.
 	Authenticate func(ctx context.Context, identity, user, pass string) error
 	// AllowInsecureAuth offers AUTH before STARTTLS to every client
-	// (tests); without it AUTH without TLS is offered to the clients in
-	// Trusted only (the policy's submission listener with
+	// (tests); without it, a listener without TLS offers AUTH to the
+	// clients in Trusted only (the policy's submission listener with
 	// trusted_networks and no certificate).
 	AllowInsecureAuth bool
 	// Trusted are the client networks that may relay and raise the
@@ -494,7 +494,8 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 		ctx, cancel := context.WithTimeout(ss.s.ctx, 30*time.Second)
 		defer cancel()
 		if err := ss.s.cfg.Authenticate(ctx, identity, user, pass); err != nil {
-			ss.f.log.Warn("authentication failed", "user", user)
+			ss.f.authFailures++
+			ss.f.log.Warn("authentication failed", "user", user, "failures", ss.f.authFailures)
 			return gosmtp.ErrAuthFailed
 		}
 		ss.authUser = user

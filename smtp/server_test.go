@@ -502,8 +502,16 @@ func TestAuthWithoutTLSTrustedOnly(t *testing.T) {
 	for _, c := range []struct {
 		trusted string
 		offered bool
-	}{{"127.0.0.0/8", true}, {"192.0.2.0/24", false}} {
-		_, addr, _ := startServer(t, Config{Authenticate: auth, Trusted: []netip.Prefix{netip.MustParsePrefix(c.trusted)}})
+		tls     bool
+	}{{"127.0.0.0/8", true, false}, {"192.0.2.0/24", false, false},
+		// With TLS to be had, not even a trusted client gets AUTH PLAIN
+		// in the clear (RFC 4954 §4).
+		{"127.0.0.0/8", false, true}} {
+		cfg := Config{Authenticate: auth, Trusted: []netip.Prefix{netip.MustParsePrefix(c.trusted)}}
+		if c.tls {
+			cfg.TLS = &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}}
+		}
+		_, addr, _ := startServer(t, cfg)
 		s := dial(t, addr)
 		s.send("EHLO c")
 		if r := s.reply(); strings.Contains(strings.Join(r, "\n"), "AUTH PLAIN") != c.offered {
@@ -516,4 +524,20 @@ func TestAuthWithoutTLSTrustedOnly(t *testing.T) {
 			s.expect("538 5.7.11")
 		}
 	}
+}
+
+// A connection gets maxAuthFailures failed AUTH; the next is answered
+// 421 and the connection closed (each try costs a password hash).
+func TestAuthFailuresLimited(t *testing.T) {
+	_, addr, _ := startServer(t, Config{AllowInsecureAuth: true,
+		Authenticate: func(context.Context, string, string, string) error { return io.EOF }})
+	s := dial(t, addr)
+	s.send("EHLO c")
+	s.reply()
+	for range maxAuthFailures {
+		s.send("AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00u\x00guess")))
+		s.expect("535")
+	}
+	s.send("AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00u\x00guess")))
+	s.expect("421 4.7.0")
 }
