@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"mixerd/internal/durable"
 )
 
 // The log is a directory of JSON Lines files (docs/AUDIT.md is the format's
@@ -155,7 +157,7 @@ func Open(cfg Config) (*Log, error) {
 		keep:      cfg.Keep,
 		now:       cfg.Now,
 		log:       cfg.Logger,
-		fdatasync: fdatasync,
+		fdatasync: durable.Fdatasync,
 		writeAt:   (*os.File).WriteAt,
 		next:      1,
 	}
@@ -453,7 +455,7 @@ func (l *Log) rotate() error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	if err := syncDir(l.dir); err != nil {
+	if err := durable.SyncDir(l.dir); err != nil {
 		f.Close()
 		os.Remove(p)
 		return fmt.Errorf("audit: fsync %s: %w", l.dir, err)
@@ -582,7 +584,7 @@ func (l *Log) prune() {
 		removed++
 	}
 	if removed > 0 {
-		if err := syncDir(l.dir); err != nil {
+		if err := durable.SyncDir(l.dir); err != nil {
 			l.log.Warn("audit log: fsync of the directory after removals failed", "dir", l.dir, "err", err)
 		}
 	}
@@ -777,7 +779,7 @@ func ScanDir(dir string, from uint64, fn func(r *Record, loc Loc) error) error {
 func scanDirLog(dir string, from uint64, fn func(r *Record, loc Loc) error, log *slog.Logger) error {
 	limit := func(_ uint64, f *os.File, newest bool) (int64, error) {
 		if newest {
-			if err := fdatasync(f); err != nil && !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EINVAL) {
+			if err := durable.Fdatasync(f); err != nil && !errors.Is(err, syscall.EROFS) && !errors.Is(err, syscall.EINVAL) {
 				return 0, fmt.Errorf("fdatasync: %w", err)
 			}
 		}
@@ -1182,37 +1184,4 @@ func (l *Log) closeFiles() {
 	if l.lockFile != nil {
 		l.lockFile.Close() // releases the flock
 	}
-}
-
-// fdatasync flushes f's data (and the metadata needed to read it).
-func fdatasync(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) {
-		for {
-			serr = syscall.Fdatasync(int(fd))
-			if serr != syscall.EINTR {
-				return
-			}
-		}
-	}); err != nil {
-		return err
-	}
-	return serr
-}
-
-// syncDir fsyncs a directory, making a file's creation or removal durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"mixerd/internal/durable"
 	"mixerd/queue"
 )
 
@@ -531,7 +532,7 @@ func TestLogConcurrent(t *testing.T) {
 	l.fdatasync = func(f *os.File) error {
 		syncs.Add(1)
 		time.Sleep(300 * time.Microsecond)
-		return fdatasync(f)
+		return durable.Fdatasync(f)
 	}
 	const workers, each = 16, 100
 	var mu sync.Mutex
@@ -732,7 +733,7 @@ func TestLogSyncFailure(t *testing.T) {
 	if c := calls.Load(); c > 2 {
 		t.Errorf("%d fdatasyncs for one failed group", c)
 	}
-	l.fdatasync = fdatasync
+	l.fdatasync = durable.Fdatasync
 	if _, err := l.Append(logtRecord(9)); !errors.Is(err, syscall.EIO) {
 		t.Errorf("Append after a failed fdatasync: %v", err)
 	}

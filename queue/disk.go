@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"os"
 	"sync"
 	"time"
 )
@@ -173,20 +172,6 @@ func checkHeader(m *Message) error {
 		}
 	}
 	return nil
-}
-
-// syncDir fsyncs a directory so that renames and creations in it are
-// durable.
-func syncDir(path string) error {
-	d, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // groupSync shares one fsync among concurrent callers (group commit): a

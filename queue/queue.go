@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"mixerd/internal/durable"
 	"mixerd/x400"
 )
 
@@ -677,7 +678,7 @@ func (q *Queue) migrate(live map[string]*entry) error {
 			return fmt.Errorf("queue: migrating: %w", err)
 		}
 	}
-	if err := syncDir(q.msgDir); err != nil {
+	if err := durable.SyncDir(q.msgDir); err != nil {
 		return fmt.Errorf("queue: migrating: %w", err)
 	}
 	os.Remove(q.msgDir) // if empty (bad files were moved aside)
@@ -1267,7 +1268,7 @@ func (q *Queue) loadSeen() error {
 		err = os.Rename(tmp, p)
 	}
 	if err == nil {
-		err = syncDir(q.cfg.Dir)
+		err = durable.SyncDir(q.cfg.Dir)
 	}
 	if err != nil {
 		return fmt.Errorf("queue: rewriting seen file: %w", err)

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"mixerd/internal/durable"
 )
 
 // The spool is a log of segment files in DIR/seg, named by their number
@@ -110,7 +112,7 @@ func (s *store) rotate() error {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = syncDir(s.dir)
+		err = durable.SyncDir(s.dir)
 	}
 	if err != nil {
 		f.Close()
