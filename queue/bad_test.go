@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"os"
@@ -17,25 +16,6 @@ import (
 	"mixerd/x400"
 )
 
-// legacyFile returns a spool file of the layout before segments (one
-// file per message, in DIR/msg) holding m with id and body and the given
-// journal events.
-func legacyFile(t *testing.T, m *Message, id string, seq uint64, body string, events ...string) []byte {
-	t.Helper()
-	m.ID = id
-	m.Arrival = newClock().Now()
-	hp, err := json.Marshal(&fileHeader{Seq: seq, Message: *m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := appendRecord([]byte(fileMagic), recHeader, hp)
-	b = appendRecord(b, recBody, []byte(body))
-	for _, ev := range events {
-		b = appendRecord(b, recEvent, []byte(ev))
-	}
-	return b
-}
-
 // segFiles returns the paths of the segment files, oldest first.
 func segFiles(t *testing.T, dir string) []string {
 	t.Helper()
@@ -48,131 +28,6 @@ func segFiles(t *testing.T, dir string) []string {
 		ps = append(ps, filepath.Join(dir, "seg", segName(n)))
 	}
 	return ps
-}
-
-// A spool of the layout before segments is migrated into the log: its
-// messages keep their ids, states and bodies; its bad files are moved
-// aside and reported, a torn journal tail is cut, DIR/free is emptied.
-func TestLegacyMigration(t *testing.T) {
-	clk := newClock()
-	dir := t.TempDir()
-	msgDir := filepath.Join(dir, "msg")
-	for _, d := range []string{msgDir, filepath.Join(dir, "free"), filepath.Join(dir, "tmp")} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write := func(name string, data []byte) {
-		if err := os.WriteFile(filepath.Join(msgDir, name), data, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a := legacyFile(t, msg(x400.PrecedenceRoutine, "a", "r", "h", "s", "h2"), "a0", 10, "body-a",
-		`{"k":"result","r":[{"i":0,"d":1,"a":{"result":"accepted"}}]}`)
-	// A torn tail after a's delivered record.
-	write("a0", append(a, appendRecord(nil, recEvent, []byte(`{"k":"hold"}`))[:10]...))
-	good := legacyFile(t, msg(x400.PrecedenceFlash, "b", "r", "h"), "b0", 11, "body-b")
-	write("b0", good)
-	write("garbage", []byte("hello, this is not a spool file"))
-	write("truncated", good[:len(good)-3]) // body cut short
-	write("renamed", good)                 // name does not match its id
-	huge := []byte(fileMagic)
-	huge = binary.BigEndian.AppendUint32(huge, 0xFFFFFFF0)
-	write("hugeclaim", append(huge, 0, 0, 0, 0, 'H'))
-	flipped := append([]byte(nil), good...)
-	flipped[len(fileMagic)+recHdrSize+5] ^= 0xFF // header checksum fails
-	write("flipped", flipped)
-	if err := os.WriteFile(filepath.Join(dir, "free", "f1"), good, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "tmp", "12345"), []byte("half"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	q := openQ(t, Config{Dir: dir, Now: clk.Now})
-	r := q.Recovery()
-	if len(r.Bad) != 5 || r.TornJournals != 1 || r.TempsRemoved != 1 || r.Messages != 2 {
-		t.Fatalf("recovery = %+v", r)
-	}
-	for _, name := range []string{"garbage", "truncated", "renamed", "hugeclaim", "flipped"} {
-		if _, err := os.Stat(filepath.Join(dir, "bad", name)); err != nil {
-			t.Errorf("%s not moved aside: %v", name, err)
-		}
-		found := false
-		for _, s := range r.Bad {
-			found = found || strings.HasPrefix(s, name+": ")
-		}
-		if !found {
-			t.Errorf("%s not reported: %v", name, r.Bad)
-		}
-	}
-	if ents, _ := os.ReadDir(msgDir); len(ents) != 0 {
-		t.Errorf("legacy files left after migration: %v", ents)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "free")); !os.IsNotExist(err) {
-		t.Errorf("DIR/free left: %v", err)
-	}
-	check := func(q *Queue) {
-		t.Helper()
-		m, body, err := q.Inspect("a0")
-		if err != nil || string(body) != "body-a" || m.Held || m.Recipients[0].State != StateDelivered ||
-			m.Recipients[1].State != StatePending || len(m.Recipients[0].Attempts) != 1 {
-			t.Fatalf("a0 migrated as %+v %q %v", m, body, err)
-		}
-		if _, dup, err := q.Put(context.Background(), msg(x400.PrecedenceRoutine, "b", "r", "h"), []byte("x")); err != nil || !dup {
-			t.Fatalf("b put again: dup %v err %v", dup, err)
-		}
-	}
-	check(q)
-	q.Close()
-	q = openQ(t, Config{Dir: dir, Now: clk.Now})
-	if r := q.Recovery(); len(r.Bad) != 0 || r.TornJournals != 0 || r.Messages != 2 {
-		t.Fatalf("second recovery = %+v", r)
-	}
-	check(q)
-	l := tryNext(t, q, 0)
-	if l == nil || l.Message.ID != "b0" {
-		t.Fatalf("lease: %+v", l)
-	}
-	if body, _, err := q.Body(l); err != nil || string(body) != "body-b" {
-		t.Fatalf("Body = %q %v", body, err)
-	}
-}
-
-// A crash during migration leaves a legacy file and its copy in the log:
-// the copy wins, the file is removed, the message is queued once.
-func TestLegacyMigrationCrash(t *testing.T) {
-	dir := t.TempDir()
-	msgDir := filepath.Join(dir, "msg")
-	if err := os.MkdirAll(msgDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	a := legacyFile(t, msg(x400.PrecedenceRoutine, "a", "r", "h"), "a0", 10, "body-a")
-	if err := os.WriteFile(filepath.Join(msgDir, "a0"), a, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	q := openQ(t, Config{Dir: dir})
-	if err := q.Hold("a0"); err != nil {
-		t.Fatal(err)
-	}
-	q.Close()
-	// As if a crash came before the file's removal.
-	if err := os.MkdirAll(msgDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(msgDir, "a0"), a, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	q = openQ(t, Config{Dir: dir})
-	if r := q.Recovery(); r.Messages != 1 || len(r.Bad) != 0 {
-		t.Fatalf("recovery = %+v", r)
-	}
-	if m, err := q.Get("a0"); err != nil || !m.Held {
-		t.Fatalf("a0 = %+v %v (the copy's hold lost)", m, err)
-	}
-	if ents, _ := os.ReadDir(msgDir); len(ents) != 0 {
-		t.Fatalf("legacy file left: %v", ents)
-	}
 }
 
 // A torn tail of the last segment is cut and records written after the
@@ -255,24 +110,6 @@ func TestSpoolLocked(t *testing.T) {
 	}
 }
 
-func FuzzParseFile(f *testing.F) {
-	hdr := []byte(`{"seq":1,"id":"1","kind":"p1","rcpts":[{"addr":"a","hop":"h"}]}`)
-	b := appendRecord([]byte(fileMagic), recHeader, hdr)
-	b = appendRecord(b, recBody, []byte("body"))
-	f.Add(b)
-	f.Add(appendRecord(b, recEvent, []byte(`{"k":"result","r":[{"i":0,"d":2}]}`)))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		pf, err := parseFile(data, 1<<20)
-		if err != nil {
-			return
-		}
-		e := &entry{rcpts: make([]rcpt, len(pf.hdr.Recipients))}
-		for _, ev := range pf.events {
-			e.apply(&ev, make([][]Attempt, len(e.rcpts)))
-		}
-	})
-}
-
 // A crash after a finished message's seen record and before its
 // finished record reached the log: Open finishes it, it is not attempted
 // again, and it is marked finished for the next Open.
@@ -326,7 +163,7 @@ func TestCompaction(t *testing.T) {
 		deliverAll(t, q, tryNext(t, q, 0))
 	}
 	s := q.Stats()
-	if s.Messages != 1 || s.Segments > 6 || s.FilesCreated < 50 {
+	if s.Messages != 1 || s.Segments > 6 || s.SegmentsCreated < 50 {
 		t.Fatalf("stats after 200 put/finish with a pinned message: %+v", s)
 	}
 	check := func(q *Queue) {

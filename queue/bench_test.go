@@ -43,7 +43,7 @@ func BenchmarkPut(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
-			b.ReportMetric(float64(q.Stats().DirSyncs)/float64(b.N), "dirsyncs/put")
+			b.ReportMetric(float64(q.Stats().Syncs)/float64(b.N), "syncs/put")
 		})
 	}
 }
@@ -107,7 +107,7 @@ func BenchmarkPutFinish(b *testing.B) {
 			wg.Wait()
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "puts/s")
-			b.ReportMetric(float64(q.Stats().FilesCreated)/float64(b.N), "creates/put")
+			b.ReportMetric(float64(q.Stats().SegmentsCreated)/float64(b.N), "creates/put")
 		})
 	}
 }

@@ -88,7 +88,7 @@ func TestCrashHelper(t *testing.T) {
 				q.st.mu.Lock()
 				copied := q.st.copied
 				q.st.mu.Unlock()
-				say("P %d %s %d %d", i, id, q.Stats().FilesCreated, copied)
+				say("P %d %s %d %d", i, id, q.Stats().SegmentsCreated, copied)
 				if j := i - 40; i%5 == 0 && acked[j] != "" {
 					id2, dup, err := q.Put(ctx, msg(prec, "m"+strconv.Itoa(j), "a@x", "hA"), []byte("again"))
 					if err != nil || !dup || id2 != acked[j] {

@@ -2,7 +2,6 @@ package queue
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -10,17 +9,13 @@ import (
 	"time"
 )
 
-// The spool file format of the layout before segments (read by Open to
-// migrate it; segment.go for the segments, which frame records the same
-// way): magic, then records. A record is a 4-byte
-// big-endian payload length, a 4-byte CRC-32C of the payload, and the
-// payload, whose first byte is its type.
+// The framing of DIR/seen (segment.go frames the segments' records the
+// same way): magic, then records. A record is a 4-byte big-endian payload
+// length, a 4-byte CRC-32C of the payload, and the payload, whose first
+// byte is its type.
 const (
 	fileMagic = "MXQ1"
 
-	recHeader  = 'H' // JSON fileHeader
-	recBody    = 'B' // the message bytes
-	recEvent   = 'J' // JSON event
 	recSeen    = 'S' // JSON seenRecord (in DIR/seen)
 	recHdrSize = 8
 
@@ -98,61 +93,6 @@ type seenRecord struct {
 	Key string    `json:"key"`
 	ID  string    `json:"id"`
 	T   time.Time `json:"t"`
-}
-
-// parsedFile is a spool file read back.
-type parsedFile struct {
-	hdr      fileHeader
-	bodyOff  int // offset of the body payload
-	bodyLen  int
-	events   []event
-	validEnd int  // offset after the last valid record
-	tornTail bool // bytes after validEnd
-}
-
-// parseFile parses a whole spool file. A damaged header or body is an
-// error (the file is bad); a damaged journal record ends the journal there
-// (the tail was torn by a crash: no change in it was acknowledged).
-func parseFile(b []byte, maxBody int) (*parsedFile, error) {
-	if len(b) < len(fileMagic) || string(b[:len(fileMagic)]) != fileMagic {
-		return nil, errors.New("no spool file magic")
-	}
-	off := len(fileMagic)
-	typ, p, off, err := readRecord(b, off, maxHeaderBytes)
-	if err != nil || typ != recHeader {
-		return nil, fmt.Errorf("header record: %v (type %q)", err, typ)
-	}
-	pf := &parsedFile{}
-	if err := json.Unmarshal(p, &pf.hdr); err != nil {
-		return nil, fmt.Errorf("header: %v", err)
-	}
-	if err := checkHeader(&pf.hdr.Message); err != nil {
-		return nil, fmt.Errorf("header: %v", err)
-	}
-	start := off
-	typ, p, off, err = readRecord(b, off, maxBody)
-	if err != nil || typ != recBody {
-		return nil, fmt.Errorf("body record: %v (type %q)", err, typ)
-	}
-	pf.bodyOff = start + recHdrSize + 1
-	pf.bodyLen = len(p)
-	pf.validEnd = off
-	for off < len(b) {
-		typ, p, next, err := readRecord(b, off, maxHeaderBytes)
-		if err != nil || typ != recEvent {
-			pf.tornTail = true
-			break
-		}
-		var ev event
-		if err := json.Unmarshal(p, &ev); err != nil {
-			pf.tornTail = true
-			break
-		}
-		pf.events = append(pf.events, ev)
-		off = next
-		pf.validEnd = off
-	}
-	return pf, nil
 }
 
 // checkHeader validates what a header must hold.

@@ -155,15 +155,11 @@ type Stats struct {
 	Bytes    int64
 	Leases   int
 	ByLane   [numLanes]int
-	// DirSyncs is the segment fdatasyncs done since Open, each shared
-	// by the concurrent Puts and journal appends of its batch (group
-	// commit).
-	DirSyncs int
-	// FreeFiles is always 0 (the free-file pool of the layout before
-	// segments is gone); FilesCreated is the segment files created since
-	// Open.
-	FreeFiles    int
-	FilesCreated int
+	// Syncs is the segment fdatasyncs done since Open, each shared by
+	// the concurrent Puts and journal appends of its batch (group
+	// commit); SegmentsCreated the segment files created since Open.
+	Syncs           int
+	SegmentsCreated int
 	// Segments is the segment files in the spool now.
 	Segments int
 }
@@ -176,7 +172,7 @@ func (q *Queue) Stats() Stats {
 		s.ByLane[e.lane]++
 	}
 	q.mu.Unlock()
-	s.DirSyncs, s.FilesCreated, s.Segments = q.st.stats()
+	s.Syncs, s.SegmentsCreated, s.Segments = q.st.stats()
 	return s
 }
 

@@ -101,7 +101,6 @@ const numLanes = int(x400.PrecedenceOverride) + 1
 type Queue struct {
 	cfg    Config
 	log    *slog.Logger
-	msgDir string
 	tmpDir string
 	badDir string
 	segDir string
@@ -218,8 +217,8 @@ type Recovery struct {
 // Open opens (creating if needed) the spool in cfg.Dir and recovers it:
 // the segments are replayed oldest first (segment.go), a torn tail of the
 // last one cut (the cut bytes kept in DIR/bad), a damaged earlier segment
-// moved aside to DIR/bad, a spool of the layout before segments migrated,
-// finished messages removed, and the lanes rebuilt. Recipients that were
+// moved aside to DIR/bad, finished messages removed, and the lanes
+// rebuilt. Recipients that were
 // in transfer at a crash are pending again.
 func Open(cfg Config) (*Queue, error) {
 	if cfg.Dir == "" {
@@ -266,7 +265,6 @@ func Open(cfg Config) (*Queue, error) {
 	q := &Queue{
 		cfg:     cfg,
 		log:     cfg.Logger.With("component", "queue"),
-		msgDir:  filepath.Join(cfg.Dir, "msg"),
 		tmpDir:  filepath.Join(cfg.Dir, "tmp"),
 		badDir:  filepath.Join(cfg.Dir, "bad"),
 		segDir:  filepath.Join(cfg.Dir, "seg"),
@@ -390,22 +388,12 @@ func (q *Queue) recover() error {
 			return err
 		}
 	}
-	// Spool files of the layout before segments (one file per message in
-	// DIR/msg): copied into the log, then removed. A crash between the two
-	// leaves both, and the copy wins.
 	// Segment numbers never repeat a name that DIR/bad may hold.
 	if t := uint64(now.UnixNano()); t > q.st.next {
 		q.st.next = t
 	}
-	if err := q.migrate(live); err != nil {
-		return err
-	}
 	if err := q.seenFromLog(now); err != nil {
 		return err
-	}
-	// DIR/free of the layout before segments held no message.
-	if err := os.RemoveAll(filepath.Join(q.cfg.Dir, "free")); err != nil {
-		return fmt.Errorf("queue: %w", err)
 	}
 	var finished []*entry
 	for _, e := range live {
@@ -636,56 +624,6 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// migrate copies the spool files of the layout before segments into the
-// log, fdatasyncs it, then removes them.
-func (q *Queue) migrate(live map[string]*entry) error {
-	files, err := os.ReadDir(q.msgDir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("queue: %w", err)
-	}
-	var done []string
-	for _, f := range files {
-		p := filepath.Join(q.msgDir, f.Name())
-		e, recs, err := q.loadFile(p)
-		if err != nil {
-			q.moveAside(p, err)
-			continue
-		}
-		if live[e.id] != nil || q.seenIDs[e.id] {
-			done = append(done, p) // copied before a crash, or finished
-			continue
-		}
-		locs, err := q.st.write(false, recs...)
-		if err != nil {
-			return fmt.Errorf("queue: migrating %s: %w", p, err)
-		}
-		e.mloc, e.evs = locs[0], locs[1:]
-		live[e.id] = e
-		done = append(done, p)
-	}
-	if len(done) == 0 {
-		os.Remove(q.msgDir) // if empty: the old layout is gone
-		return nil
-	}
-	if err := q.st.sync(); err != nil {
-		return fmt.Errorf("queue: migrating: %w", err)
-	}
-	for _, p := range done {
-		if err := os.Remove(p); err != nil {
-			return fmt.Errorf("queue: migrating: %w", err)
-		}
-	}
-	if err := durable.SyncDir(q.msgDir); err != nil {
-		return fmt.Errorf("queue: migrating: %w", err)
-	}
-	os.Remove(q.msgDir) // if empty (bad files were moved aside)
-	q.log.Info("spool files migrated to segments", "files", len(done))
-	return nil
-}
-
 // moveAside moves a bad spool file to DIR/bad and logs it.
 func (q *Queue) moveAside(p string, why error) {
 	dst := filepath.Join(q.badDir, filepath.Base(p))
@@ -697,49 +635,6 @@ func (q *Queue) moveAside(p string, why error) {
 		q.log.Error("cannot move bad spool file", "file", p, "err", err)
 	}
 	q.recovery.Bad = append(q.recovery.Bad, filepath.Base(p)+": "+why.Error())
-}
-
-// loadFile reads a spool file of the layout before segments and replays
-// its journal; it returns the records that hold it in a segment.
-func (q *Queue) loadFile(p string) (*entry, [][]byte, error) {
-	st, err := os.Stat(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	if st.Size() > int64(q.cfg.MaxMessageBytes)+64<<20 {
-		return nil, nil, fmt.Errorf("file of %d bytes is larger than any message", st.Size())
-	}
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	pf, err := parseFile(b, q.cfg.MaxMessageBytes)
-	if err != nil {
-		return nil, nil, err
-	}
-	if pf.hdr.ID != filepath.Base(p) {
-		return nil, nil, fmt.Errorf("file name does not match message id %q", pf.hdr.ID)
-	}
-	if pf.tornTail {
-		q.log.Warn("torn journal tail cut", "file", p, "at", pf.validEnd, "size", len(b))
-		q.recovery.TornJournals++
-	}
-	hp, err := json.Marshal(&pf.hdr)
-	if err != nil {
-		return nil, nil, err
-	}
-	recs := [][]byte{messageRecord(hp, b[pf.bodyOff:pf.bodyOff+pf.bodyLen])}
-	e := q.newEntry(&pf.hdr)
-	e.size = int64(pf.bodyLen)
-	for _, ev := range pf.events {
-		e.apply(&ev, nil)
-		ep, err := json.Marshal(&ev)
-		if err != nil {
-			return nil, nil, err
-		}
-		recs = append(recs, eventRecord(recSegEvent, e.id, ep))
-	}
-	return e, recs, nil
 }
 
 func (q *Queue) newEntry(h *fileHeader) *entry {

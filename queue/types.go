@@ -20,9 +20,7 @@
 // that they cannot pin old segments (the log stays under about twice the
 // live bytes plus two segments). Finished messages are remembered in
 // DIR/seen for duplicate detection. [Open] recovers a spool after a crash
-// at any instant by replaying the segments; it migrates a spool of the
-// earlier layout (one file per message in DIR/msg, reusable files in
-// DIR/free) into segments. An older mixerd does not read DIR/seg.
+// at any instant by replaying the segments.
 package queue
 
 import (
