@@ -141,6 +141,13 @@ func TestSubmissionHashedPassword(t *testing.T) {
 	if r := send("wrong"); r.Recipients[0].Accepted || r.Recipients[0].Stage != smtp.StageAuth {
 		t.Errorf("a wrong password: %+v", r.Recipients[0])
 	}
+	// Without AUTH, no message (RFC 6409 §4.3).
+	c := &smtp.Client{Hostname: "client.test", Logger: testLogger(t)}
+	res, err := c.Deliver(tctx(t), d.SMTPAddr("trusted").String(), &mixer.SMTPEnvelope{MailFrom: "alice@example.net",
+		Recipients: []mixer.SMTPRecipient{{Address: "bob@example.net"}}}, []byte("Subject: s\r\n\r\nbody\r\n"))
+	if err != nil || res.Recipients[0].Accepted || res.Recipients[0].Code != 530 {
+		t.Errorf("MAIL without AUTH on a submission listener: %+v %v", res, err)
+	}
 	if r := send("op-pass"); !r.Recipients[0].Accepted {
 		t.Fatalf("the right password refused: %+v", r.Recipients[0])
 	}

@@ -215,6 +215,7 @@ func (d *Daemon) smtpConfig(p *policy.Policy, l *policy.SMTPListener) smtp.Confi
 		cfg.RequireTLS = l.StartTLS == policy.StartTLSRequired
 	}
 	if l.Submission {
+		cfg.RequireAuth = true
 		users := p.SMTPUsers
 		unknown := policy.UnknownUser(users)
 		cfg.Authenticate = func(_ context.Context, _, user, pass string) error {

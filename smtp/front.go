@@ -136,6 +136,9 @@ func (f *front) next() error {
 		if f.needHello {
 			return f.fail(&Reply{503, "5.5.1", "Send EHLO first"})
 		}
+		if f.srv.cfg.RequireAuth && (f.sess == nil || f.sess.authUser == "") {
+			return f.fail(&Reply{530, "5.7.0", "Authentication required"})
+		}
 		m, rep := parseMail(arg, f.srv.cfg.MaxMessageBytes, f.srv.cfg.SMTPUTF8)
 		if rep != nil {
 			f.log.Info("MAIL refused", "reply", rep.line())

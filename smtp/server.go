@@ -34,6 +34,10 @@ type Config struct {
 	// Authenticate checks AUTH PLAIN credentials (RFC 4616); nil offers
 	// no AUTH. It returns nil when they are good.
 	Authenticate func(ctx context.Context, identity, user, pass string) error
+	// RequireAuth (a submission listener, RFC 6409 §4.3) answers MAIL
+	// with 530 5.7.0 until the client has authenticated (RFC 4954 §6).
+	// It needs Authenticate.
+	RequireAuth bool
 	// AllowInsecureAuth offers AUTH before STARTTLS to every client
 	// (tests); without it, a listener without TLS offers AUTH to the
 	// clients in Trusted only (the policy's submission listener with

@@ -541,3 +541,24 @@ func TestAuthFailuresLimited(t *testing.T) {
 	s.send("AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00u\x00guess")))
 	s.expect("421 4.7.0")
 }
+
+// A submission listener (RequireAuth) takes no MAIL before AUTH (RFC 6409
+// §4.3, RFC 4954 §6).
+func TestRequireAuth(t *testing.T) {
+	_, addr, _ := startServer(t, Config{AllowInsecureAuth: true, RequireAuth: true,
+		Authenticate: func(_ context.Context, _, u, p string) error {
+			if u == "u" && p == "pw" {
+				return nil
+			}
+			return io.EOF
+		}})
+	s := dial(t, addr)
+	s.send("EHLO c")
+	s.reply()
+	s.send("MAIL FROM:<a@r.test>")
+	s.expect("530 5.7.0")
+	s.send("AUTH PLAIN " + base64.StdEncoding.EncodeToString([]byte("\x00u\x00pw")))
+	s.expect("235")
+	s.send("MAIL FROM:<a@r.test>")
+	s.expect("250")
+}
