@@ -193,6 +193,14 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 	case env.MTPriority != nil:
 		prec = queue.Lane(st.gw.MTPriorityPrecedence(*env.MTPriority))
 	}
+	// A raised lane only for a trusted or authenticated client, as for
+	// MT-PRIORITY (RFC 6710 §4.1): anyone may write the header, and the
+	// high lanes' reserved workers are for real traffic. The header
+	// itself travels on unchanged.
+	if !env.Trusted && env.AuthUser == "" && prec > x400.PrecedenceRoutine {
+		log.Info("precedence of an untrusted client kept to ROUTINE's lane", "precedence", prec)
+		prec = x400.PrecedenceRoutine
+	}
 	m := &queue.Message{Kind: queue.KindSMTP, Source: queue.Source{Protocol: "smtp", Peer: env.Remote.String()},
 		Precedence: prec, Originator: "<" + env.MailFrom + ">"}
 	if herr == nil {

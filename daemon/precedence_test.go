@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"mixerd/mixer"
+	"mixerd/queue"
 	"mixerd/smtp"
+	"mixerd/x400"
 )
 
 // holdRelay is an SMTP relay in the test whose ROUTINE messages are held:
@@ -128,4 +130,33 @@ func recv[T any](t *testing.T, c <-chan T, what string) T {
 		t.Fatalf("timed out waiting for %s", what)
 	}
 	return v
+}
+
+// Anyone may write MMHS-Primary-Precedence: the lane it gives is raised
+// only for a trusted (or authenticated) client, as MT-PRIORITY is (RFC
+// 6710 §4.1); an untrusted client's FLASH waits in ROUTINE's lane.
+func TestUntrustedPrecedenceLane(t *testing.T) {
+	_, relayAddr := startRelay(t)
+	d, _ := startDaemon(t, testPolicy(t, t.TempDir(), freeAddr(t), relayAddr, ""))
+	for _, c := range []struct {
+		listener, subj string
+		want            x400.Precedence
+	}{{"public", "from-outside", x400.PrecedenceRoutine}, {"trusted", "from-inside", x400.PrecedenceFlash}} {
+		msg := "From: alice@example.net\r\nTo: /C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test\r\nSubject: " + c.subj +
+			"\r\nMessage-ID: <" + c.subj + "@example.net>\r\nMMHS-Primary-Precedence: FLASH\r\n\r\nmove\r\n"
+		res := sendSMTP(t, d.SMTPAddr(c.listener).String(), &mixer.SMTPEnvelope{MailFrom: "alice@example.net",
+			Recipients: []mixer.SMTPRecipient{{Address: "/C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test"}}}, msg)
+		if !res.Recipients[0].Accepted {
+			t.Fatalf("%s: refused %+v", c.listener, res.Recipients[0])
+		}
+		var got []queue.Message
+		for _, m := range d.Queue().List(queue.Filter{}) {
+			if strings.HasPrefix(m.MessageID, "<"+c.subj+"@") {
+				got = append(got, m)
+			}
+		}
+		if len(got) != 1 || got[0].Precedence != c.want {
+			t.Errorf("%s listener: queued %+v, want one message in lane %v", c.listener, got, c.want)
+		}
+	}
 }
