@@ -140,7 +140,7 @@ func TestUntrustedPrecedenceLane(t *testing.T) {
 	d, _ := startDaemon(t, testPolicy(t, t.TempDir(), freeAddr(t), relayAddr, ""))
 	for _, c := range []struct {
 		listener, subj string
-		want            x400.Precedence
+		want           x400.Precedence
 	}{{"public", "from-outside", x400.PrecedenceRoutine}, {"trusted", "from-inside", x400.PrecedenceFlash}} {
 		msg := "From: alice@example.net\r\nTo: /C=XX/PRMD=Peer/O=HQ/S=Bob/@gateway.test\r\nSubject: " + c.subj +
 			"\r\nMessage-ID: <" + c.subj + "@example.net>\r\nMMHS-Primary-Precedence: FLASH\r\n\r\nmove\r\n"
