@@ -1156,7 +1156,10 @@ type addrMemo map[addrMemoKey]x400.ORAddress
 
 // addrMemoKey is what RFC822ToORAddress reads of a mailbox: its route
 // (joined by ",", which a domain cannot hold) and addr-spec.
-type addrMemoKey struct{ route, local, domain string }
+type addrMemoKey struct {
+	route, local, domain string
+	quoted               bool // stage II encodes the local part quoted (§4.3.4 step 2)
+}
 
 // mailboxToORName is MailboxToORName through memo. A remembered address
 // is returned with its slices copied, so that no two results share them
@@ -1166,7 +1169,7 @@ func (g *Gateway) mailboxToORName(m Mailbox, memo addrMemo) (x400.ORName, error)
 	if memo == nil {
 		return g.MailboxToORName(m)
 	}
-	k := addrMemoKey{local: m.LocalPart, domain: m.Domain}
+	k := addrMemoKey{local: m.LocalPart, domain: m.Domain, quoted: m.Quoted}
 	if len(m.Route) > 0 {
 		k.route = strings.Join(m.Route, ",")
 	}

@@ -729,3 +729,31 @@ func addrRandomOR(rnd *rand.Rand) (x400.ORAddress, bool) {
 	}
 	return a, true
 }
+
+// The per-conversion memo of address mappings tells a quoted local part
+// from the same one unquoted (RFC 2156 §4.3.4 step 2 encodes them
+// differently): the envelope's originator is what mapping MAIL FROM alone
+// gives, whatever From: held.
+func TestAddrMemoQuoted(t *testing.T) {
+	g := addrTestGateway(t)
+	h, _, err := ParseHeader([]byte("From: \"john.smith\"@example.com\r\nTo: bob@example.net\r\nSubject: x\r\n\r\n"), HeaderLimits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := SMTPEnvelope{MailFrom: "john.smith@example.com", Recipients: []SMTPRecipient{{Address: "bob@example.net"}}}
+	m, _, err := g.ToX400(&SMTPMessage{Envelope: env, Header: h, Body: []byte("x\r\n")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb, err := ParseMailbox(env.MailFrom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := g.RFC822ToORAddress(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Envelope.OriginatorName.ORAddress; got.String() != want.String() {
+		t.Errorf("originator %s, want %s (MAIL FROM mapped alone)", got.String(), want.String())
+	}
+}

@@ -814,16 +814,11 @@ func tableClip(s string) string {
 	return s
 }
 
-// tableFold normalises a printable string for comparison: RFC 2156
+// tableAppendFold appends v normalised for comparison to b: RFC 2156
 // Appendix F §4 "Matches are always case independent", and §4.3.5 mapping
 // B step 1 "remove any leading or trailing spaces, and replace adjacent
 // spaces with a single space ... The only attribute which is permitted to
 // have zero length is the ADMD. This shall be mapped onto a single space."
-func tableFold(v string, admd bool) string {
-	return string(tableAppendFold(make([]byte, 0, len(v)), v, admd))
-}
-
-// tableAppendFold appends tableFold(v, admd) to b.
 func tableAppendFold(b []byte, v string, admd bool) []byte {
 	start := len(b)
 	space := false
