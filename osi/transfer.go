@@ -303,6 +303,7 @@ func (a *Association) sendActivity(ctx context.Context, hdr, apdu []byte, resume
 				return err
 			}
 			outstanding--
+			c.cork()
 		}
 	}
 	if err := c.writeSPDUs(ctx, gt, session.SPDU{Kind: session.KindAE, Serial: session.Some(st.serial)}); err != nil {
@@ -376,9 +377,6 @@ func (st *transferState) trim(c *conn) {
 	}
 	if cap(c.wbuf) > bigBuffer {
 		c.wbuf = nil
-	}
-	if cap(c.pend) > bigBuffer {
-		c.pend = nil
 	}
 }
 
