@@ -82,7 +82,8 @@ smtp_listener "mx" {
   max_connections = 100
 }
 
-# Operators' HTTP interface: queue, metrics, health (default: none).
+# Operators' HTTP interface: the queue (mixerd queue) and health (default:
+# none).
 admin_listener {
   address = "127.0.0.1:10080"
   # A file holding the bearer token (at least 16 characters) that requests
@@ -196,7 +197,8 @@ precedence {
   # transient failure, the last repeating; max_age: then a non-delivery
   # report; workers, connections: kept for this lane, never used by lower
   # ones (default 0); *_ack_timeout: how long a requested delivery report
-  # or receipt notification is awaited before operators are alerted.
+  # or receipt notification will be awaited before operators are alerted
+  # (checked and kept; the alerting itself is not built yet).
   lane "OVERRIDE" {
     retry                = ["30s", "1m", "2m", "5m"]
     max_age              = "1h"
@@ -266,9 +268,9 @@ queue {
 # --- Audit -------------------------------------------------------------------
 # The local audit log records every message's arrival, conversion, departure
 # and acknowledgements, one JSON record per line with a sequence number
-# (docs/AUDIT.md); `mixerd track` reads it. The audit database it feeds:
-# at most one of embedded (a file) and postgres (a DSN)
-# (default embedded = "audit.db").
+# (docs/AUDIT.md); `mixerd track` reads it. The audit database it will
+# feed (checked and kept; the loader is not built yet): at most one of
+# embedded (a file) and postgres (a DSN) (default embedded = "audit.db").
 audit {
   embedded = "audit.db"
   # postgres = "postgres://mixerd@localhost/mixerd?sslmode=verify-full"

@@ -96,7 +96,7 @@ type Record struct {
 // those of the message as it left (after conversion).
 type Keys struct {
 	// MTSID is the X.400 MTS identifier in its RFC 2156 text form
-	// ("[c=XX;a=ADMD;p=PRMD;local-id]", x400.MTSIdentifier.String): the
+	// ("[/PRMD=P/ADMD=A/C=XX/;local-id]", x400.MTSIdentifier.String): the
 	// subject-identifier of an X.400 report.
 	MTSID string `json:"mtsid,omitempty"`
 	// EnvID is the SMTP ENVID (RFC 3461 §4.4), decoded: a DSN's

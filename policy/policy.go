@@ -336,8 +336,8 @@ type Lane struct {
 	Workers, Connections int
 	// DeliveryAckTimeout and ReadAckTimeout are how long after a message
 	// leaves a delivery report and a receipt notification it asked for
-	// are awaited before operators are alerted (delivery_ack_timeout,
-	// read_ack_timeout: required).
+	// will be awaited before operators are alerted (delivery_ack_timeout,
+	// read_ack_timeout: required; nothing acts on them yet).
 	DeliveryAckTimeout, ReadAckTimeout time.Duration
 }
 
@@ -370,9 +370,9 @@ type Queue struct {
 }
 
 // Audit is the audit block: the local audit log (package audit) and the
-// audit database it feeds: at most one of embedded (a database file path,
-// relative to the policy file) and postgres (a DSN); default embedded
-// "audit.db".
+// audit database it will feed (no loader yet): at most one of embedded (a
+// database file path, relative to the policy file) and postgres (a DSN);
+// default embedded "audit.db".
 type Audit struct {
 	Embedded string
 	Postgres string

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"mixerd/daemon"
@@ -56,15 +55,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer, hup <-chan os.S
 		h = slog.NewJSONHandler(stderr, opts)
 	}
 	log := slog.New(h)
-	// The daemon's live heap is small (tens of MB) and every message
-	// allocates: the collector's default target (GOGC=100) spent a fifth
-	// of the CPU at a few thousand messages a second. 400 trades memory
-	// (the heap may grow to five times the live data) for about a fifth
-	// less CPU per message (docs/BENCHMARKS.md). GOGC in the
-	// environment, and GOMEMLIMIT, still decide.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
-	}
+	daemon.TuneGC()
 	p, ok := loadPolicy(*file, stderr)
 	if !ok {
 		return 1

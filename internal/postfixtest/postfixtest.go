@@ -52,7 +52,7 @@ type Options struct {
 	Reject map[string]string
 	// Bounce maps a recipient address to an enhanced status code and text,
 	// for example "5.1.1 mailbox unavailable": Postfix accepts the
-	// recipient, fails its delivery with the error(8) transport and sends a
+	// recipient, fails its delivery with a pipe(8) transport and sends a
 	// delivery status notification (RFC 3464) to the envelope sender. The
 	// failure is made by pipe(8), run as the user nobody; a "4.x.y" code
 	// defers the recipient (retried every second) instead.

@@ -34,6 +34,7 @@ func run() int {
 	if err := fs.Parse(os.Args[2:]); err != nil {
 		return 2
 	}
+	daemon.TuneGC() // as mixerd serve
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	if path := os.Getenv("MIXERD_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
