@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"mixerd/audit"
 	"mixerd/mixer"
@@ -152,4 +153,27 @@ func TestSubmissionHashedPassword(t *testing.T) {
 		t.Fatalf("the right password refused: %+v", r.Recipients[0])
 	}
 	wait(t, rl.got, "the submitted message at the relay")
+}
+
+// A message sent again (a client's retry: same sender, same bytes) is a
+// duplicate; another message that reuses its Message-ID is not.
+func TestSMTPDuplicateKey(t *testing.T) {
+	rl, relayAddr := startRelay(t)
+	d, _ := startDaemon(t, testPolicy(t, t.TempDir(), freeAddr(t), relayAddr, ""))
+	env := &mixer.SMTPEnvelope{MailFrom: "alice@example.net", Recipients: []mixer.SMTPRecipient{{Address: "bob@example.net"}}}
+	first := "Message-ID: <same@example.net>\r\nSubject: one\r\n\r\nfirst\r\n"
+	other := "Message-ID: <same@example.net>\r\nSubject: two\r\n\r\nsecond\r\n"
+	for _, m := range []string{first, other, first} {
+		if r := sendSMTP(t, d.SMTPAddr("trusted").String(), env, m); !r.Recipients[0].Accepted {
+			t.Fatalf("refused: %+v", r.Recipients[0])
+		}
+	}
+	wait(t, rl.got, "the first message")
+	wait(t, rl.got, "the second message, which only shares the Message-ID")
+	waitQueue(t, d, "the spool to empty", func(ms []queue.Message) bool { return len(ms) == 0 })
+	select {
+	case <-rl.got:
+		t.Error("the retry of the first message was relayed again")
+	case <-time.After(300 * time.Millisecond):
+	}
 }

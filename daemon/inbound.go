@@ -133,6 +133,16 @@ func rcptKey(rs []queue.Recipient) string {
 	return "rcpts=" + hex.EncodeToString(h[:8])
 }
 
+// contentKey is a short digest of an SMTP message's reverse-path and
+// bytes, added to its Message-ID for duplicate detection.
+func contentKey(from string, msg []byte) string {
+	h := sha256.New()
+	h.Write([]byte(from))
+	h.Write([]byte{0})
+	h.Write(msg)
+	return "content=" + hex.EncodeToString(h.Sum(nil)[:8])
+}
+
 // messagePrecedence is the lane of a P1 message: its P772 primary
 // precedence (STANAG 4406 Annex A, A.1.1) when the content is P772, else
 // its X.411 priority (X.411 §12.2.1.1.1.6) placed by the policy's civil map.
@@ -216,7 +226,10 @@ func (s *smtpSink) Deliver(ctx context.Context, env *smtp.Envelope, r io.Reader)
 		m.Recipients = append(m.Recipients, queue.Recipient{Address: rc.Address, NextHop: hop})
 	}
 	if m.MessageID != "" {
-		m.MessageID += " " + rcptKey(m.Recipients)
+		// A client's retry sends the same sender and bytes; another
+		// message that reuses (or guesses) a Message-ID does not, and is
+		// no duplicate.
+		m.MessageID += " " + rcptKey(m.Recipients) + " " + contentKey(env.MailFrom, msg)
 	}
 	se := smtpEnvelope{Env: env.SMTPEnvelope, Helo: env.Helo, Remote: env.Remote.Addr().String(), TLS: env.TLS,
 		Received: time.Now().UTC()}

@@ -158,7 +158,13 @@ func supplementary(f *queue.Failure) string {
 		case f.Last.Stage == queue.StageConnect:
 			s = "the next hop could not be reached"
 		case f.Last.X411 != nil && f.Last.Text != "" && f.Last.Result == queue.ResultInvalid:
-			s = f.Last.Text // the gateway's own verdict (no route, conversion)
+			// The gateway's own verdict (no route, conversion): what
+			// failed, not the detail (parser and encoder texts) that the
+			// attempt keeps for the operators.
+			s = f.Last.Text
+			if i := strings.Index(s, " at the MIXER gateway: "); i >= 0 {
+				s = s[:i+len(" at the MIXER gateway")]
+			}
 		default:
 			s = "delivery failed at the " + string(f.Last.Stage) + " stage"
 		}

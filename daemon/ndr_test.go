@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"errors"
 	"net"
 	"strings"
 	"testing"
@@ -231,4 +232,19 @@ func TestNoReport(t *testing.T) {
 		}
 	}
 	quiet("report")
+}
+
+// A report on a conversion failure says what failed, not the parser's
+// or encoder's text that the attempt keeps for the operators.
+func TestSupplementaryConversion(t *testing.T) {
+	ce := &mixer.ConversionError{Field: "MMHS-Copy-Precedence", Reason: x400.ReasonConversionNotPerformed,
+		Status: "5.6.0", Err: errors.New("mixer: ber: element at offset 12: tag mismatch")}
+	a := conversionAttempt(ce)
+	if !strings.Contains(a.Text, "offset 12") {
+		t.Errorf("attempt text %q lacks the detail for the operators", a.Text)
+	}
+	s := supplementary(&queue.Failure{Last: &a})
+	if s != "conversion of MMHS-Copy-Precedence failed at the MIXER gateway" {
+		t.Errorf("supplementary information %q", s)
+	}
 }

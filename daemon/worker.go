@@ -205,9 +205,19 @@ func (d *Daemon) failConverting(l *queue.Lease, err error) outcome {
 }
 
 func conversionAttempt(ce *mixer.ConversionError) queue.Attempt {
+	text := conversionFailed(ce.Field)
+	if ce.Err != nil {
+		text += ": " + ce.Err.Error() // for the operators; reports say only what failed (supplementary)
+	}
 	return queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid, Enhanced: ce.Status,
 		X411: &queue.X411{Reason: int(ce.Reason), Diagnostic: int(ce.Diagnostic), HasDiag: ce.HasDiagnostic},
-		Text: "conversion: " + ce.Error()}
+		Text: text}
+}
+
+// conversionFailed is what a report says of a conversion that failed on
+// field (RFC 2156 §4.6.2.3: the gateway names itself in the report).
+func conversionFailed(field string) string {
+	return "conversion of " + field + " failed at the MIXER gateway"
 }
 
 // badSpool fails the lease permanently: the spooled bytes are not what the
@@ -367,8 +377,9 @@ func (d *Daemon) smtpToP1(ctx context.Context, st *state, l *queue.Lease, env *m
 	}
 	apduBytes, err := (&x400.MTSAPDU{Message: m}).Marshal()
 	if err != nil {
-		return d.failConversion(l, &mixer.ConversionError{Field: "message", Reason: x400.ReasonConversionNotPerformed,
-			Status: "5.6.0", Err: err})
+		// Our own conversion's output does not encode: the gateway's
+		// fault, kept for the operators, not reported as the sender's.
+		return d.badSpool(l, fmt.Errorf("encoding the converted message: %w", err))
 	}
 	r := d.transferP1(ctx, st, &l2, apduBytes)
 	o.res = append(o.res, r.res...)
