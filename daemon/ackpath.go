@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,7 +131,7 @@ func (d *Daemon) dsnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 		dr := &dsn.Recipients[i]
 		a := audit.Ack{Type: "dsn", Action: dr.Action, Status: dr.Status, By: dsn.ReportingMTA.Value,
 			Text: clip(dr.DiagnosticCode.Value), Subject: audit.Keys{EnvID: dsn.OriginalEnvelopeID},
-			Problems: dsn.Problems}
+			Problems: slices.Clip(dsn.Problems)}
 		a.Positive = dr.Action == "delivered" || dr.Action == "relayed" || dr.Action == "expanded"
 		q := audit.Query{EnvID: dsn.OriginalEnvelopeID, Recipient: dr.FinalRecipient.Value}
 		m := d.lookup(q, &a)
@@ -184,7 +185,7 @@ func (d *Daemon) mdnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 		return d.ackDone(l, o, "not an MDN: "+err.Error()), nil
 	}
 	a := audit.Ack{Type: "mdn", Action: mdn.Disposition.Type, By: mdn.FinalRecipient.Address,
-		Subject: audit.Keys{MessageID: mdn.OriginalMessageID}, Problems: mdn.Problems}
+		Subject: audit.Keys{MessageID: mdn.OriginalMessageID}, Problems: slices.Clip(mdn.Problems)}
 	a.Positive = strings.EqualFold(mdn.Disposition.Type, "displayed")
 	q := audit.Query{MessageID: mdn.OriginalMessageID, Recipient: mdn.FinalRecipient.Address}
 	m := d.lookup(q, &a)

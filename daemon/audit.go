@@ -345,21 +345,10 @@ func smtpRecipient(i int, rc *mixer.SMTPRecipient, h mixer.Header) audit.Recipie
 }
 
 // ackKind is the audit kind of an SMTP message: "dsn" or "mdn" for the
-// acknowledgements (RFC 6522 multipart/report), "message" else.
+// acknowledgements (reports.Kind), "message" else.
 func ackKind(h mixer.Header) string {
-	v, ok := h.Get("Content-Type")
-	if !ok {
-		return "message"
-	}
-	ct := strings.ToLower(v)
-	if !strings.Contains(ct, "multipart/report") {
-		return "message"
-	}
-	switch {
-	case strings.Contains(ct, "delivery-status"):
-		return "dsn"
-	case strings.Contains(ct, "disposition-notification"):
-		return "mdn"
+	if k := reports.Kind(h); k != "" {
+		return k
 	}
 	return "message"
 }

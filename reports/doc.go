@@ -27,6 +27,8 @@
 //     §5.1.8.4 table; delayed recipients get no report.
 //   - StatusOfNonDelivery and NonDeliveryOfStatus are the two status tables
 //     (§5.3.8.2, §5.1.8.4).
+//   - Kind says whether an Internet message is a DSN or an MDN by its
+//     media type and report-type (RFC 6522 §3).
 //   - IsAcknowledgement says whether an SMTP message is a DSN or MDN, so
 //     that no report is ever made on a report (RFC 3461 §6.2, RFC 3464
 //     §2, X.411 §8.3.1.2: a report is never reported on).

@@ -727,3 +727,22 @@ func TestDSNReturnsInternetMessage(t *testing.T) {
 		}
 	}
 }
+
+// Kind reads the media type and its report-type parameter, not words
+// anywhere in the field (a boundary may hold them).
+func TestDSNKind(t *testing.T) {
+	for _, c := range []struct{ ct, want string }{
+		{`multipart/report; report-type=delivery-status; boundary="b"`, "dsn"},
+		{`Multipart/Report; Report-Type="Disposition-Notification"; boundary=x`, "mdn"},
+		{`multipart/report; report-type=disposition-notification; boundary="delivery-status-b"`, "mdn"},
+		{`message/delivery-status`, "dsn"},
+		{`multipart/mixed; boundary="delivery-status"`, ""},
+		{`text/plain`, ""},
+		{``, ""},
+	} {
+		h := mixer.Header{{Name: "Content-Type", Value: c.ct}}
+		if got := Kind(h); got != c.want {
+			t.Errorf("Kind(%q) = %q, want %q", c.ct, got, c.want)
+		}
+	}
+}

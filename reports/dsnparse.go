@@ -495,17 +495,42 @@ func IsAcknowledgement(m *mixer.SMTPMessage) bool {
 	if m.Envelope.MailFrom == "" {
 		return true
 	}
-	ct, _ := m.Header.Get("Content-Type")
-	mt, _, _ := mime.ParseMediaType(ct)
-	if mt == "" {
-		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
-	}
+	mt, _ := reportMediaType(m.Header)
 	switch mt {
 	case "multipart/report", "message/delivery-status", "message/global-delivery-status",
 		"message/disposition-notification", "message/global-disposition-notification":
 		return true
 	}
 	return false
+}
+
+// reportMediaType is a message's media type, lower-cased (read leniently
+// when it does not parse), and its report-type parameter (RFC 6522 §3).
+func reportMediaType(h mixer.Header) (mt, reportType string) {
+	ct, _ := h.Get("Content-Type")
+	mt, params, _ := mime.ParseMediaType(ct)
+	if mt == "" {
+		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	}
+	return mt, strings.ToLower(params["report-type"])
+}
+
+// Kind says what kind of acknowledgement an Internet message is by its
+// header: "dsn" (multipart/report; report-type=delivery-status, RFC 3464
+// §2, or a bare message/delivery-status), "mdn" (report-type=
+// disposition-notification, RFC 8098 §3, or a bare
+// message/disposition-notification), "" for anything else.
+func Kind(h mixer.Header) string {
+	mt, rt := reportMediaType(h)
+	switch {
+	case mt == "multipart/report" && (rt == "delivery-status" || rt == "global-delivery-status"),
+		mt == "message/delivery-status", mt == "message/global-delivery-status":
+		return "dsn"
+	case mt == "multipart/report" && (rt == "disposition-notification" || rt == "global-disposition-notification"),
+		mt == "message/disposition-notification", mt == "message/global-disposition-notification":
+		return "mdn"
+	}
+	return ""
 }
 
 // ErrNoReport is returned by DSNToDR when no recipient of the DSN becomes

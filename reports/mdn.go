@@ -277,7 +277,8 @@ func IPNToMDN(g *mixer.Gateway, ipn *x400.IPN, opt IPNToMDNOptions, rep *mixer.R
 		add("Disposition", "automatic-action/MDN-sent-automatically; processed")
 		line("was the subject of an X.400 notification of another type.")
 		if r, err := ipn.ACP127NotificationResponse(); err != nil {
-			line("Its ACP 127 notification response cannot be read: " + err.Error())
+			line("Its ACP 127 notification response cannot be read.")
+			rep.Dropped("ipn.other-notification-type-fields (ACP 127 notification response)", "does not decode: "+err.Error())
 		} else if r != nil {
 			line("ACP 127 notification response: " + mdnACP127Text(r))
 			if date.IsZero() {
