@@ -478,7 +478,10 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		if err != nil {
 			return d.badSpool(l, err)
 		}
-		var sm *mixer.SMTPMessage
+		var sm, converted *mixer.SMTPMessage
+		var leased map[int]int
+		var rerrs []mixer.RecipientError
+		var rep *mixer.Report
 		switch {
 		case apdu.Report != nil:
 			o, sm = d.drToSMTP(st, l, apdu.Report)
@@ -487,17 +490,23 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		case apdu.Message == nil:
 			return d.badSpool(l, errors.New("empty MTS-APDU"))
 		default:
-			ipn, err := reports.MessageIPN(apdu.Message)
-			if err != nil {
-				return d.failConverting(l, &mixer.ConversionError{Field: "content", Reason: x400.ReasonConversionNotPerformed,
-					Diagnostic: x400.DiagnosticContentSyntaxError, HasDiagnostic: true, Status: "5.6.0", Err: err})
+			// The content is decoded once, by ToSMTP; an IPN is told by
+			// its error and converted by the acknowledgement mapping.
+			if leased, err = leasedFields(l, envb); err != nil {
+				return d.badSpool(l, err)
 			}
-			if ipn != nil {
-				leased, err := leasedFields(l, envb)
-				if err != nil {
-					return d.badSpool(l, err)
+			setResponsibility(apdu.Message.Envelope.PerRecipientFields, leased)
+			rep = &mixer.Report{}
+			converted, rerrs, err = st.gw.ToSMTP(apdu.Message, rep)
+			switch {
+			case errors.Is(err, mixer.ErrNotification):
+				ipn, ierr := reports.MessageIPN(apdu.Message)
+				if ierr != nil || ipn == nil {
+					return d.failConverting(l, err)
 				}
 				o, sm = d.ipnToSMTP(st, l, apdu.Message, ipn, leased)
+			case err != nil:
+				return d.failConverting(l, err)
 			}
 		}
 		if sm != nil {
@@ -515,17 +524,8 @@ func (d *Daemon) toSMTP(ctx context.Context, st *state, l *queue.Lease, body, en
 		if o.res != nil || o.kind != "" {
 			return o // an acknowledgement not sent on
 		}
-		leased, err := leasedFields(l, envb)
-		if err != nil {
-			return d.badSpool(l, err)
-		}
 		rs := apdu.Message.Envelope.PerRecipientFields
-		setResponsibility(rs, leased)
-		rep := &mixer.Report{}
-		sm, rerrs, err := st.gw.ToSMTP(apdu.Message, rep)
-		if err != nil {
-			return d.failConverting(l, err)
-		}
+		sm = converted
 		o.conv = conversionSummary("x400-to-smtp", rep)
 		failed := map[int]bool{}
 		for _, re := range rerrs {

@@ -30,6 +30,11 @@ func (m *SMTPMessage) Bytes() []byte {
 // package's defaults).
 var ContentLimits *ber.Limits
 
+// ErrNotification is the error (in a *ConversionError) of ToSMTP on a
+// message whose content is an IP notification: package reports converts
+// those (IPNToMDN, RFC 2156 §5.3.5), not ToSMTP.
+var ErrNotification = errors.New("an IP notification is converted by the acknowledgement mapping, not as a message")
+
 // ToSMTP converts a P1 message in transfer to the SMTP message the gateway
 // sends on: the SMTP envelope (RFC 2156 §4.6.2.1, Appendix A; RFC 3461;
 // RFC 6710), the header fields from the envelope (§4.6.2.2, §5.3.6,
@@ -61,7 +66,7 @@ func (g *Gateway) ToSMTP(m *x400.Message, rep *Report) (*SMTPMessage, []Recipien
 	if obj.IPM == nil {
 		return nil, nil, &ConversionError{Field: "content", Reason: x400.ReasonUnableToTransfer,
 			Diagnostic: x400.DiagnosticContentTypeNotSupported, HasDiagnostic: true, Status: "5.6.1",
-			Err: errors.New("an IP notification is converted by the acknowledgement mapping, not as a message")}
+			Err: ErrNotification}
 	}
 	// Sized for the items of a usual message.
 	local := Report{Items: make([]ReportItem, 0, 64)}
