@@ -3,9 +3,7 @@ package daemon
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -436,23 +434,12 @@ func (d *Daemon) probeToSMTP(st *state, l *queue.Lease, pr *x400.ProbeTransferEn
 	if !ok {
 		return d.ackDone(l, o, "the probe's originator asked for no report")
 	}
-	rpt.Envelope.TraceInformation = nil
-	hop, why := d.routeOR(st, &rpt.Envelope.ReportDestinationName.ORAddress)
-	if hop == hopNone {
-		o = d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid,
-			Text: "no route for the probe's report: " + why})
-		o.kind, o.dead, o.deadReason = "probe", append([]int(nil), l.Recipients...), "no route for the probe's report"
+	item, raw, why := d.reportItem(st, rpt, l.Message, "probe")
+	if item == nil {
+		o = d.all(l, queue.Permanent, queue.Attempt{Stage: queue.StageData, Result: queue.ResultInvalid, Text: why})
+		o.kind, o.dead, o.deadReason = "probe", append([]int(nil), l.Recipients...), "the probe's report: "+why
 		return o
 	}
-	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
-	if err != nil {
-		return d.badSpool(l, fmt.Errorf("probe report not encodable: %w", err))
-	}
-	rcpts := []queue.Recipient{{Address: rpt.Envelope.ReportDestinationName.String(), NextHop: hop}}
-	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "probe", Peer: l.Message.ID},
-		Precedence: reportPrecedence(l.Message.Precedence),
-		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts), Recipients: rcpts}
-	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
 	o.report = &spoolItem{item: item, body: raw, typ: "dr", positive: true, rcpts: l.Recipients}
 	for _, qi := range l.Recipients {
 		o.res = append(o.res, queue.RecipientResult{Index: qi, Disposition: queue.Delivered,

@@ -12,6 +12,7 @@ import (
 	"mixerd/internal/postfixtest"
 	"mixerd/internal/tshark"
 	"mixerd/mixer"
+	"mixerd/p1"
 	"mixerd/policy"
 	"mixerd/queue"
 	"mixerd/x400"
@@ -166,7 +167,7 @@ func TestAcksX400ToPostfix(t *testing.T) {
 	}
 	dr := pr.nextAPDU(t, "delivery report", 0)
 	if dr.Report == nil {
-		t.Fatalf("the peer got a %s, want a report; Postfix's log:\n%s", kindName(dr), tailLines(in.Log(), 30))
+		t.Fatalf("the peer got a %s, want a report; Postfix's log:\n%s", p1.Kind(dr), tailLines(in.Log(), 30))
 	}
 	subject := msg.Envelope.MessageIdentifier
 	checkReport(t, dr.Report, &msg.Envelope, true)
@@ -182,7 +183,7 @@ func TestAcksX400ToPostfix(t *testing.T) {
 	transferP1(t, d.P1Addr("main").String(), raw2)
 	ndr := pr.nextAPDU(t, "non-delivery report", 1)
 	if ndr.Report == nil {
-		t.Fatalf("the peer got a %s, want a report", kindName(ndr))
+		t.Fatalf("the peer got a %s, want a report", p1.Kind(ndr))
 	}
 	checkReport(t, ndr.Report, &msg2.Envelope, false)
 	nd := ndr.Report.Content.PerRecipientFields[0].LastTraceInformation.ReportType.NonDelivery
@@ -217,7 +218,7 @@ func TestAcksX400ToPostfix(t *testing.T) {
 	sendSMTP(t, in.Addr, &mixer.SMTPEnvelope{Recipients: []mixer.SMTPRecipient{{Address: to.AddrSpec.String()}}}, mdn)
 	ipnAPDU := pr.nextAPDU(t, "IPN", 2)
 	if ipnAPDU.Message == nil {
-		t.Fatalf("the peer got a %s, want the IPN message", kindName(ipnAPDU))
+		t.Fatalf("the peer got a %s, want the IPN message", p1.Kind(ipnAPDU))
 	}
 	obj, err := x400.DecodeInformationObject(ipnAPDU.Message.Content, nil)
 	if err != nil || obj.IPN == nil {
@@ -297,7 +298,7 @@ func TestAcksPostfixToX400(t *testing.T) {
 		Recipients: []mixer.SMTPRecipient{{Address: rcpt, Notify: mixer.NotifySuccess | mixer.NotifyFailure}}}, msg)
 	got := pr.nextAPDU(t, "message", 0)
 	if got.Message == nil {
-		t.Fatalf("the peer got a %s", kindName(got))
+		t.Fatalf("the peer got a %s", p1.Kind(got))
 	}
 	e := &got.Message.Envelope
 	obj, err := x400.DecodeInformationObject(got.Message.Content, nil)
@@ -398,7 +399,7 @@ func TestRelayedDeliveryReport(t *testing.T) {
 	transferP1(t, d.P1Addr("main").String(), raw)
 	dr := pr.nextAPDU(t, "relayed delivery report", 0)
 	if dr.Report == nil {
-		t.Fatalf("the peer got a %s, want a report", kindName(dr))
+		t.Fatalf("the peer got a %s, want a report", p1.Kind(dr))
 	}
 	checkReport(t, dr.Report, &msg.Envelope, true)
 	if s := dr.Report.Content.PerRecipientFields[0].SupplementaryInformation; !strings.Contains(s, "DSN") {
@@ -447,7 +448,7 @@ func TestProbeAnswered(t *testing.T) {
 	for i := range 2 {
 		got := pr.nextAPDU(t, "probe report", i)
 		if got.Report == nil {
-			t.Fatalf("the peer got a %s, want a report", kindName(got))
+			t.Fatalf("the peer got a %s, want a report", p1.Kind(got))
 		}
 		r := got.Report
 		if !r.Content.SubjectIdentifier.Equal(p.ProbeIdentifier) || !r.Envelope.ReportDestinationName.Equal(&p.OriginatorName) {
@@ -607,7 +608,7 @@ func TestBadAcknowledgements(t *testing.T) {
 	// carries is enough), the broken DSN nothing.
 	got := pr.nextAPDU(t, "IPN", 0)
 	if got.Message == nil {
-		t.Fatalf("peer got a %s", kindName(got))
+		t.Fatalf("peer got a %s", p1.Kind(got))
 	}
 	select {
 	case <-pr.got:
@@ -783,7 +784,7 @@ func TestMilitaryReadReport(t *testing.T) {
 	sendSMTP(t, d.SMTPAddr("trusted").String(), &mixer.SMTPEnvelope{Recipients: []mixer.SMTPRecipient{{Address: to.AddrSpec.String()}}}, mdn)
 	ipnAPDU := pr.nextAPDU(t, "IPN", 0)
 	if ipnAPDU.Message == nil {
-		t.Fatalf("the peer got a %s", kindName(ipnAPDU))
+		t.Fatalf("the peer got a %s", p1.Kind(ipnAPDU))
 	}
 	if ct := ipnAPDU.Message.Envelope.ContentType; !ct.Is(x400.ContentTypeP772) {
 		t.Errorf("IPN content type %s, want P772 as its subject", ct.String())

@@ -444,6 +444,11 @@ func (o *outcome) recipient(m *queue.Message, qi int) audit.Recipient {
 	if r, ok := o.rcpts[qi]; ok {
 		return r
 	}
+	return queueRecipient(m, qi)
+}
+
+// queueRecipient is queue recipient qi as the queue knows it.
+func queueRecipient(m *queue.Message, qi int) audit.Recipient {
 	r := audit.Recipient{Index: qi}
 	if qi >= 0 && qi < len(m.Recipients) {
 		if m.Kind == queue.KindSMTP {
@@ -477,9 +482,8 @@ func (d *Daemon) recordReportSent(subject *queue.Message, typ string, positive b
 // recordDead records recipients made dead.
 func (d *Daemon) recordDead(m *queue.Message, why string, idx []int) {
 	rec := &audit.Record{Event: audit.EventDead, ID: m.ID, Kind: kindOf(m), Precedence: m.Precedence.String(), Text: why}
-	o := outcome{}
 	for _, qi := range idx {
-		rec.Recipients = append(rec.Recipients, o.recipient(m, qi))
+		rec.Recipients = append(rec.Recipients, queueRecipient(m, qi))
 	}
 	if err := d.record(false, rec); err != nil && !errors.Is(err, audit.ErrClosed) {
 		d.log.Error("dead recipients not recorded in the audit log", "id", m.ID, "err", err)

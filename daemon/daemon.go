@@ -17,6 +17,8 @@ import (
 	"mixerd/audit"
 	"net"
 	"reflect"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +58,7 @@ type Daemon struct {
 
 	acks acks
 
-	mu      sync.Mutex // guards oldPools and closing
+	mu      sync.Mutex // guards retired
 	retired []*p1.Pool // pools replaced by a reload, closed at the end
 	ran     atomic.Bool
 	// reportLogged, when set (tests), gets a send when reports due were
@@ -330,7 +332,7 @@ func (d *Daemon) Reload(p *policy.Policy) error {
 		}
 	}
 	if !reflect.DeepEqual(listenerKeys(d.first), listenerKeys(p)) {
-		d.log.Warn("listener changes take effect only at a restart", "policy", p.File)
+		d.log.Warn("listener, smtp_user and admin_listener changes take effect only at a restart", "policy", p.File)
 	}
 	d.log.Info("policy reloaded", "summary", p.Summary())
 	return nil
@@ -346,6 +348,17 @@ func listenerKeys(p *policy.Policy) []string {
 	for _, l := range p.SMTPListeners {
 		ks = append(ks, fmt.Sprintf("smtp %s %s %s %s %v %v %v %v %d", l.Name, l.Address, l.TLSCert, l.TLSKey,
 			l.StartTLS, l.Submission, l.TrustedNetworks, l.DelayedAckMax, l.MaxConnections))
+	}
+	// The SMTP listeners check AUTH against the users they started with,
+	// and the admin interface keeps its address and token.
+	users := make([]string, 0, len(p.SMTPUsers))
+	for u, pw := range p.SMTPUsers {
+		users = append(users, u+"\x00"+pw)
+	}
+	sort.Strings(users)
+	ks = append(ks, "smtp_user "+strings.Join(users, "\x01"))
+	if a := p.Admin; a != nil {
+		ks = append(ks, "admin "+a.Address+" "+a.Token)
 	}
 	return ks
 }

@@ -289,7 +289,7 @@ func (d *Daemon) checkRcpt(rcpt string) *smtp.Reply {
 	}
 	// The peer gets a fixed text; the detail (mapping errors) is logged.
 	d.log.Info("recipient has no route", "rcpt", rcpt, "why", why)
-	if strings.HasPrefix(why, "no such recipient") || strings.HasPrefix(why, "no O/R address") {
+	if strings.HasPrefix(why, whyNoSuchRecipient) || strings.HasPrefix(why, whyNoORAddress) {
 		return &smtp.Reply{Code: 550, Status: "5.1.1", Text: "No such recipient"}
 	}
 	return &smtp.Reply{Code: 550, Status: "5.4.4", Text: "No route to the recipient"}

@@ -2,17 +2,15 @@ package daemon
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"mixerd/audit"
 	"mixerd/mixer"
+	"mixerd/p1"
 	"mixerd/queue"
 	"mixerd/reports"
 	"mixerd/x400"
@@ -104,7 +102,7 @@ func (d *Daemon) reportMessage(ctx context.Context, id string, fs []queue.Failur
 		}
 		var ar []audit.Recipient
 		for _, qi := range rcpts {
-			ar = append(ar, (&outcome{}).recipient(&m, qi))
+			ar = append(ar, queueRecipient(&m, qi))
 		}
 		if err := d.recordReportSent(&m, typ, false, rid, ar, ""); err != nil {
 			return false // tried again: the report's Put is then a duplicate
@@ -175,17 +173,14 @@ func supplementary(f *queue.Failure) string {
 	return reports.SupplementaryInfo(s)
 }
 
-// ndrKey is a short digest of a message's queue ID and failed recipients:
-// the report's local identifier (at most ub-local-id-length, 32) and
-// duplicate key, the same when the report is built again after a crash.
+// ndrKey is the local identifier of the report on failures fs of message
+// id (reportKey): the same when the report is built again after a crash.
 func ndrKey(id string, fs []queue.Failure) string {
-	var b strings.Builder
-	b.WriteString(id)
-	for _, f := range fs {
-		b.WriteString("/" + strconv.Itoa(f.Recipient))
+	idx := make([]int, len(fs))
+	for i, f := range fs {
+		idx[i] = f.Recipient
 	}
-	h := sha256.Sum256([]byte(b.String()))
-	return "ndr" + hex.EncodeToString(h[:14])
+	return reportKey("ndr", id, idx)
 }
 
 func reportPrecedence(p x400.Precedence) x400.Precedence {
@@ -212,7 +207,7 @@ func (d *Daemon) ndrP1(st *state, m *queue.Message, body []byte, fs []queue.Fail
 		return d.ndrProbe(st, m, apdu.Probe, &env, fs)
 	}
 	if apdu.Message == nil {
-		return ndrOutcome{dead: "undeliverable " + kindName(apdu) + ": no report is made on it"}
+		return ndrOutcome{dead: "undeliverable " + p1.Kind(apdu) + ": no report is made on it"}
 	}
 	e := &apdu.Message.Envelope
 	var items []reports.NonDelivered
@@ -227,23 +222,8 @@ func (d *Daemon) ndrP1(st *state, m *queue.Message, body []byte, fs []queue.Fail
 	if !ok {
 		return ndrOutcome{}
 	}
-	hop, why := d.routeOR(st, &e.OriginatorName.ORAddress)
-	if hop == hopNone {
-		return ndrOutcome{dead: "no route for the non-delivery report to the originator: " + why}
-	}
-	// The trace element of this MTA is added when the report is
-	// transferred (toP1), as for every APDU that leaves.
-	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
-	if err != nil {
-		return ndrOutcome{dead: "non-delivery report not encodable: " + err.Error()}
-	}
-	rcpts := []queue.Recipient{{Address: e.OriginatorName.String(), NextHop: hop}}
-	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "ndr", Peer: m.ID},
-		Precedence: reportPrecedence(m.Precedence),
-		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts),
-		Recipients: rcpts}
-	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
-	return ndrOutcome{item: item, body: raw}
+	item, raw, why := d.reportItem(st, rpt, m, "ndr")
+	return ndrOutcome{item: item, body: raw, dead: why}
 }
 
 // ndrProbe answers a probe on the recipients the gateway cannot reach
@@ -264,30 +244,31 @@ func (d *Daemon) ndrProbe(st *state, m *queue.Message, p *x400.ProbeTransferEnve
 	if !ok {
 		return ndrOutcome{}
 	}
-	hop, why := d.routeOR(st, &p.OriginatorName.ORAddress)
+	item, raw, why := d.reportItem(st, rpt, m, "ndr")
+	return ndrOutcome{item: item, body: raw, dead: why}
+}
+
+// reportItem is the queue item of an X.400 report the gateway made on
+// message subject (via: "ndr", "probe", "relayed"): routed to its
+// report-destination-name, encoded (the trace element of this MTA is
+// added when it is transferred, toP1, as for every APDU that leaves). why
+// says what stopped it, "" when the item is made.
+func (d *Daemon) reportItem(st *state, rpt *x400.Report, subject *queue.Message, via string) (item *queue.Message, raw []byte, why string) {
+	dest := &rpt.Envelope.ReportDestinationName
+	hop, noRoute := d.routeOR(st, &dest.ORAddress)
 	if hop == hopNone {
-		return ndrOutcome{dead: "no route for the probe's report to its originator: " + why}
+		return nil, nil, "no route for the report to " + dest.String() + ": " + noRoute
 	}
 	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
 	if err != nil {
-		return ndrOutcome{dead: "probe report not encodable: " + err.Error()}
+		return nil, nil, "report not encodable: " + err.Error()
 	}
-	rcpts := []queue.Recipient{{Address: p.OriginatorName.String(), NextHop: hop}}
-	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "ndr", Peer: m.ID},
-		Precedence: reportPrecedence(m.Precedence),
+	rcpts := []queue.Recipient{{Address: dest.String(), NextHop: hop}}
+	item = &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: via, Peer: subject.ID},
+		Precedence: reportPrecedence(subject.Precedence),
 		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts), Recipients: rcpts}
 	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
-	return ndrOutcome{item: item, body: raw}
-}
-
-func kindName(apdu *x400.MTSAPDU) string {
-	switch {
-	case apdu.Probe != nil:
-		return "probe"
-	case apdu.Report != nil:
-		return "report"
-	}
-	return "APDU"
+	return item, raw, ""
 }
 
 // ndrSMTP builds the DSN (RFC 3464, RFC 6522) on a message that came in by

@@ -51,6 +51,13 @@ func (d *Daemon) routeSMTP(st *state, addr string) (hop, why string) {
 	return hop, why
 }
 
+// The starts of routeSMTP's reasons that say the recipient does not
+// exist (checkRcpt answers them 5.1.1, others 5.4.4).
+const (
+	whyNoORAddress     = "no O/R address: "
+	whyNoSuchRecipient = "no such recipient: "
+)
+
 // route is a routing answer.
 type route struct{ hop, why string }
 
@@ -109,7 +116,7 @@ func (d *Daemon) routeSMTPUncached(st *state, addr string) (hop, why string) {
 	}
 	or, err := st.gw.RFC822ToORAddress(mb)
 	if err != nil {
-		return hopNone, "no O/R address: " + err.Error()
+		return hopNone, whyNoORAddress + err.Error()
 	}
 	// Behind the gateway's own domain there is only X.400 (RFC 2156
 	// §4.3.1): an address there whose local part is no O/R address comes
@@ -117,7 +124,7 @@ func (d *Daemon) routeSMTPUncached(st *state, addr string) (hop, why string) {
 	// would only come back here.
 	if hasRFC822DDA(&or) && underContext(&or, &st.gw.ORAddress) {
 		if back, err := st.gw.ORAddressToRFC822(&or); err == nil && strings.EqualFold(back.Domain, dom) {
-			return hopNone, "no such recipient: at the gateway's domain " + dom + " the local part must be an X.400 address (RFC 2156 §4.3.1)"
+			return hopNone, whyNoSuchRecipient + "at the gateway's domain " + dom + " the local part must be an X.400 address (RFC 2156 §4.3.1)"
 		}
 	}
 	h, ok := st.pol.RouteORAddress(&or)

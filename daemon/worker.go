@@ -115,9 +115,7 @@ func (d *Daemon) handle(ctx context.Context, l *queue.Lease) {
 	for i := range o.res {
 		o.res[i].Attempt.Time = now
 		o.res[i].Attempt.NextHop = l.Hop
-		if len(o.res[i].Attempt.Text) > 1000 {
-			o.res[i].Attempt.Text = o.res[i].Attempt.Text[:1000]
-		}
+		o.res[i].Attempt.Text = clip(o.res[i].Attempt.Text)
 	}
 	if r := o.report; r != nil {
 		rid, dup, err := d.q.Put(ctx, r.item, r.body)
@@ -686,21 +684,11 @@ func (d *Daemon) relayedReport(st *state, l *queue.Lease, m *x400.Message, res *
 	if !ok {
 		return nil
 	}
-	hop, why := d.routeOR(st, &rpt.Envelope.ReportDestinationName.ORAddress)
-	if hop == hopNone {
-		d.log.Warn("no route for the relayed delivery report", "id", l.Message.ID, "why", why)
+	item, raw, why := d.reportItem(st, rpt, l.Message, "relayed")
+	if item == nil {
+		d.log.Warn("no relayed delivery report", "id", l.Message.ID, "why", why)
 		return nil
 	}
-	raw, err := (&x400.MTSAPDU{Report: rpt}).Marshal()
-	if err != nil {
-		d.log.Error("relayed delivery report not encodable", "id", l.Message.ID, "err", err)
-		return nil
-	}
-	rcpts := []queue.Recipient{{Address: rpt.Envelope.ReportDestinationName.String(), NextHop: hop}}
-	item := &queue.Message{Kind: queue.KindP1, Source: queue.Source{Protocol: "relayed", Peer: l.Message.ID},
-		Precedence: reportPrecedence(l.Message.Precedence),
-		MTSID:      "report " + rpt.Envelope.ReportIdentifier.String() + " " + rcptKey(rcpts), Recipients: rcpts}
-	item.Envelope, _ = json.Marshal(p1Envelope{Fields: []int{0}})
 	return &spoolItem{item: item, body: raw, typ: "dr", positive: true, rcpts: qis}
 }
 
