@@ -942,9 +942,10 @@ func envUnword(s string) (string, error) {
 	return b.String(), nil
 }
 
-// envParseGDI reads EBNF.global-id (RFC 2156 §5.3.3.2, std-or-address
-// with only C, ADMD and PRMD).
-func envParseGDI(s string) (x400.GlobalDomainIdentifier, error) {
+// ParseGlobalDomainIdentifier reads EBNF.global-id (RFC 2156 §5.3.3.2,
+// std-or-address with only C, ADMD and PRMD, "/C=GB/ADMD= /PRMD=MOD/"); an
+// absent ADMD is the single space of §4.3.5.
+func ParseGlobalDomainIdentifier(s string) (x400.GlobalDomainIdentifier, error) {
 	s = strings.TrimSpace(s)
 	a, err := x400.ParseORAddress(s)
 	if err != nil {
@@ -987,7 +988,7 @@ func ParseX400Received(v string) (X400Trace, error) {
 		t.MTA = mta
 		by = rest[in+4:]
 	}
-	gdi, err := envParseGDI(by)
+	gdi, err := ParseGlobalDomainIdentifier(by)
 	if err != nil {
 		return t, err
 	}
@@ -1031,7 +1032,7 @@ func ParseX400Received(v string) (X400Trace, error) {
 			}
 			s.ConvertedEITs = &e
 		case strings.HasPrefix(low, "attempted md "):
-			g, err := envParseGDI(seg[len("attempted md "):])
+			g, err := ParseGlobalDomainIdentifier(seg[len("attempted md "):])
 			if err != nil {
 				return t, err
 			}

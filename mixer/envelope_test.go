@@ -36,7 +36,7 @@ func envTestGateway(t *testing.T) *Gateway {
 
 func envGDI(t *testing.T, s string) x400.GlobalDomainIdentifier {
 	t.Helper()
-	g, err := envParseGDI(s)
+	g, err := ParseGlobalDomainIdentifier(s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"crypto/tls"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -22,7 +21,6 @@ import (
 
 	"mixerd/mixer"
 	"mixerd/osi"
-	"mixerd/osi/rtse"
 	"mixerd/x400"
 )
 
@@ -250,51 +248,6 @@ func (l *loader) address(body hcl.Body, name, v string, listener bool) {
 			l.listenAddrs[key] = r
 		}
 	}
-}
-
-// parseMode reads a P1 mode.
-func parseMode(s string) (osi.Mode, error) {
-	switch strings.ToLower(s) {
-	case "1988", "1988-normal":
-		return osi.Mode1988Normal, nil
-	case "x410", "1988-x410":
-		return osi.Mode1988X410, nil
-	case "1984":
-		return osi.Mode1984, nil
-	}
-	return 0, fmt.Errorf("unknown P1 mode %q (\"1988\", \"x410\" or \"1984\")", s)
-}
-
-// parseDialogue reads an RTSE dialogue mode (X.228 §7.1).
-func parseDialogue(s string) (rtse.DialogueMode, error) {
-	switch strings.ToLower(s) {
-	case "monologue":
-		return osi.Monologue, nil
-	case "twa", "two-way-alternate":
-		return osi.TwoWayAlternate, nil
-	}
-	return 0, fmt.Errorf("unknown dialogue mode %q (\"monologue\" or \"twa\")", s)
-}
-
-// parseSelector reads an OSI selector: hexadecimal after "0x", otherwise
-// the text's octets; at most 64 octets (X.213 A.4: NSAP-size selectors).
-func parseSelector(s string) ([]byte, error) {
-	var b []byte
-	if h, ok := strings.CutPrefix(s, "0x"); ok {
-		var err error
-		if b, err = hex.DecodeString(h); err != nil {
-			return nil, fmt.Errorf("%q: bad hexadecimal after 0x", s)
-		}
-	} else {
-		b = []byte(s)
-	}
-	if len(b) > 64 {
-		return nil, fmt.Errorf("%q: longer than 64 octets", s)
-	}
-	if len(b) == 0 {
-		return nil, nil
-	}
-	return b, nil
 }
 
 // parsePrefix reads a CIDR, or an address as a one-host prefix; host bits
@@ -565,20 +518,11 @@ func checkMTAName(s string) error {
 	return nil
 }
 
-// parseGDI reads a global domain identifier written as an RFC 2156
-// §5.3.3.2 global-id: an O/R address of C, ADMD and PRMD, C required.
+// parseGDI reads a global domain identifier (mixer.ParseGlobalDomainIdentifier).
 func parseGDI(s string) (x400.GlobalDomainIdentifier, error) {
-	a, err := x400.ParseORAddress(strings.TrimSpace(s))
+	gdi, err := mixer.ParseGlobalDomainIdentifier(s)
 	if err != nil {
-		return x400.GlobalDomainIdentifier{}, fmt.Errorf("%q: %v", s, err)
-	}
-	gdi := x400.GlobalDomainIdentifier{Country: a.Country, ADMD: a.ADMD, PRMD: a.PRMD}
-	a.Country, a.ADMD, a.PRMD = x400.NumericOrPrintable{}, x400.NumericOrPrintable{}, x400.NumericOrPrintable{}
-	if gdi.Country.IsZero() || !a.IsEmpty() {
-		return x400.GlobalDomainIdentifier{}, fmt.Errorf("%q: C, ADMD and PRMD only, C required (\"/C=GB/ADMD= /PRMD=MOD/\")", s)
-	}
-	if gdi.ADMD.IsZero() {
-		gdi.ADMD = x400.NumericOrPrintable{Value: " "}
+		return gdi, fmt.Errorf("%v (\"/C=GB/ADMD= /PRMD=MOD/\")", err)
 	}
 	return gdi, nil
 }
@@ -588,7 +532,7 @@ func (l *loader) p1Listener(p *Policy, r *rawP1Listener) {
 	l.address(r.Body, "address", r.Address, true)
 	if r.Modes != nil {
 		for i, s := range *r.Modes {
-			m, err := parseMode(s)
+			m, err := osi.ParseMode(s)
 			if err != nil {
 				l.at(elemRange(r.Body, "modes", i), "modes: %v", err)
 				continue
@@ -601,7 +545,7 @@ func (l *loader) p1Listener(p *Policy, r *rawP1Listener) {
 	}
 	if r.DialogueModes != nil {
 		for i, s := range *r.DialogueModes {
-			m, err := parseDialogue(s)
+			m, err := osi.ParseDialogueMode(s)
 			if err != nil {
 				l.at(elemRange(r.Body, "dialogue_modes", i), "dialogue_modes: %v", err)
 				continue
@@ -720,21 +664,21 @@ func (l *loader) peer(p *Policy, r *rawPeer) *Peer {
 		if s.v == nil {
 			continue
 		}
-		b, err := parseSelector(*s.v)
+		b, err := osi.ParseSelector(*s.v)
 		if err != nil {
 			l.at(valueRange(r.Body, s.name), "%s: %v", s.name, err)
 		}
 		*s.dst = b
 	}
 	if r.Mode != nil {
-		m, err := parseMode(*r.Mode)
+		m, err := osi.ParseMode(*r.Mode)
 		if err != nil {
 			l.at(valueRange(r.Body, "mode"), "mode: %v", err)
 		}
 		pe.Mode = m
 	}
 	if r.DialogueMode != nil {
-		m, err := parseDialogue(*r.DialogueMode)
+		m, err := osi.ParseDialogueMode(*r.DialogueMode)
 		if err != nil {
 			l.at(valueRange(r.Body, "dialogue_mode"), "dialogue_mode: %v", err)
 		}

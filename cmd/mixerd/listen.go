@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"mixerd/osi"
 	"mixerd/p1"
 	"mixerd/x400"
 )
@@ -108,7 +109,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfg.ListenConfig.Timeouts.Idle = *idle
 	cfg.ListenConfig.TSDUMaxSize = *tsdu
 	for _, m := range splitList(*modes) {
-		mode, err := parseMode(m)
+		mode, err := osi.ParseMode(m)
 		if err != nil {
 			fmt.Fprintf(stderr, "mixerd listen: --mode: %v\n", err)
 			return 2
@@ -116,7 +117,7 @@ func runListenCtx(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		cfg.Modes = append(cfg.Modes, mode)
 	}
 	for _, d := range splitList(*dialogues) {
-		dm, err := parseDialogue(d)
+		dm, err := osi.ParseDialogueMode(d)
 		if err != nil {
 			fmt.Fprintf(stderr, "mixerd listen: --dialogue: %v\n", err)
 			return 2

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"mixerd/ber"
 	"mixerd/osi"
-	"mixerd/osi/rtse"
 	"mixerd/osi/session"
 	"mixerd/p1"
 )
@@ -62,51 +60,16 @@ func (f *bindFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.verbose, "v", false, "log every OSI step on stderr")
 }
 
-// parseMode parses a --mode value.
-func parseMode(s string) (osi.Mode, error) {
-	switch strings.ToLower(s) {
-	case "1988", "normal", "1988-normal":
-		return osi.Mode1988Normal, nil
-	case "x410", "1988-x410":
-		return osi.Mode1988X410, nil
-	case "1984":
-		return osi.Mode1984, nil
-	}
-	return 0, fmt.Errorf("unknown mode %q (1988, x410 or 1984)", s)
-}
-
-func parseDialogue(s string) (rtse.DialogueMode, error) {
-	switch strings.ToLower(s) {
-	case "monologue", "mono":
-		return osi.Monologue, nil
-	case "twa", "two-way-alternate":
-		return osi.TwoWayAlternate, nil
-	}
-	return 0, fmt.Errorf("unknown dialogue mode %q (monologue or twa)", s)
-}
-
-// parseSelector reads a selector: hex after 0x, otherwise the text's
-// octets; "" is absent.
-func parseSelector(s string) ([]byte, error) {
-	if s == "" {
-		return nil, nil
-	}
-	if h, ok := strings.CutPrefix(s, "0x"); ok {
-		return hex.DecodeString(h)
-	}
-	return []byte(s), nil
-}
-
 // dialConfig makes the p1.DialConfig of the flags.
 func (f *bindFlags) dialConfig(addr string, stderr io.Writer) (*p1.DialConfig, error) {
 	if f.name == "" {
 		return nil, errors.New("--mta is required")
 	}
-	mode, err := parseMode(f.mode)
+	mode, err := osi.ParseMode(f.mode)
 	if err != nil {
 		return nil, err
 	}
-	dm, err := parseDialogue(f.dialogue)
+	dm, err := osi.ParseDialogueMode(f.dialogue)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +92,7 @@ func (f *bindFlags) dialConfig(addr string, stderr io.Writer) (*p1.DialConfig, e
 		{f.tsap, &dc.CalledTSAP, "tsap"}, {f.ssap, &dc.CalledSSAP, "ssap"}, {f.psap, &dc.CalledPSAP, "psap"},
 		{f.ctsap, &dc.CallingTSAP, "calling-tsap"}, {f.cssap, &dc.CallingSSAP, "calling-ssap"}, {f.cpsap, &dc.CallingPSAP, "calling-psap"},
 	} {
-		if *s.dst, err = parseSelector(s.v); err != nil {
+		if *s.dst, err = osi.ParseSelector(s.v); err != nil {
 			return nil, fmt.Errorf("--%s: %v", s.n, err)
 		}
 	}
