@@ -30,10 +30,10 @@ const HashPrefix = "pbkdf2-sha256$"
 // uses: OWASP's recommendation for PBKDF2-HMAC-SHA256 (2023).
 const DefaultHashIterations = 600_000
 
-// hashLimits bound what a policy may ask: at least 10,000 iterations (RFC
-// 8018 §4.2 asks for 1,000 at the very least), at most 10,000,000 (an
+// The bounds of a hashed password (parseHash): at least 10,000 iterations
+// (RFC 8018 §4.2 asks for 1,000 at the very least), at most 10,000,000 (an
 // AUTH must not take minutes), salts of 8 to 64 bytes (§4.1), keys of 16
-// to 64.
+// to 32 (one HMAC-SHA-256 block).
 const (
 	hashMinIter = 10_000
 	hashMaxIter = 10_000_000

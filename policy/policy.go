@@ -228,7 +228,7 @@ type Relay struct {
 	Address string // host:port (address: required)
 	// StartTLS (starttls; default "opportunistic").
 	StartTLS ClientTLS
-	// Username and Password are for AUTH PLAIN (RFC 4954), only over TLS
+	// Username and Password are for AUTH PLAIN or LOGIN (RFC 4954), only over TLS
 	// (auth_username, auth_password: both or neither; default no AUTH).
 	Username, Password string
 }

@@ -122,9 +122,6 @@ type Client struct {
 	// empty; TLSOpportunistic does not verify the certificate); nil
 	// takes a default one.
 	TLS *tls.Config
-	// RequireTLS, when set, is StartTLS: TLSRequired whatever StartTLS
-	// says (kept for callers written before StartTLS).
-	RequireTLS bool
 	// AuthUsername and AuthPassword, when AuthUsername is not "", are
 	// sent with AUTH (RFC 4954) after STARTTLS, with PLAIN (RFC 4616)
 	// or else LOGIN, whichever the next hop offers. Without TLS they are
@@ -353,13 +350,6 @@ func (c *Client) hostname() string {
 	return c.Hostname
 }
 
-func (c *Client) tlsMode() TLSMode {
-	if c.RequireTLS {
-		return TLSRequired
-	}
-	return c.StartTLS
-}
-
 // attempt delivers over one connection to hop: an idle one of the
 // pool when there is one (RFC 5321 §3.3: a new transaction may follow
 // a completed one), else a new one. A reused connection that fails
@@ -430,7 +420,7 @@ func (c *Client) open(ctx context.Context, hop string, env *mixer.SMTPEnvelope, 
 	}
 
 	// STARTTLS, RFC 3207 §4.
-	mode := c.tlsMode()
+	mode := c.StartTLS
 	_, offered := cv.ext["STARTTLS"]
 	switch {
 	case mode == TLSOff || plain:
@@ -541,8 +531,10 @@ func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTP
 		// RFC 6710 §4.2 step 1 with RFC 6758 §3.2 step 1a: the
 		// parameter always, with the message's priority; the header
 		// field, if any, travels as it is.
-		p, _ := messagePriority(env.MTPriority, findMTPriority(msg))
-		e.MTPriority = &p
+		if env.MTPriority == nil { // the header is read only without the parameter
+			p := messagePriority(nil, findMTPriority(msg))
+			e.MTPriority = &p
+		}
 	} else {
 		// RFC 6710 §4.3, RFC 6758 §3.3: the priority travels in the
 		// header instead, replacing whatever MT-Priority field it had.
@@ -602,7 +594,7 @@ func (c *Client) transact(ctx context.Context, s *clientSession, env *mixer.SMTP
 			// RFC 3207 §4: the next hop wants TLS we could not (or
 			// may not) give; the transport is at fault, not the
 			// message: retry, the operator sees the log.
-			log.Warn("next hop requires STARTTLS", "starttls", c.tlsMode())
+			log.Warn("next hop requires STARTTLS", "starttls", c.StartTLS)
 			return failTemp(StageMail, r.code, r.status, r.text, nil, true), false
 		}
 		return fail(StageMail, r.code, r.status, r.text, err), false
@@ -763,7 +755,7 @@ func (cv *conversation) pipeline(tMail, tRcpt time.Duration, mail string, rcpts 
 // offers (RFC 4954 §3), or says why there is none.
 func (c *Client) authMechanism(ext map[string]string, tlsOn bool) (string, string) {
 	if !tlsOn && !c.AllowInsecureAuth {
-		return "", "AUTH configured, but the connection is not encrypted (STARTTLS " + c.tlsMode().String() + ")"
+		return "", "AUTH configured, but the connection is not encrypted (STARTTLS " + c.StartTLS.String() + ")"
 	}
 	v, ok := ext["AUTH"]
 	if !ok {

@@ -25,7 +25,7 @@ func TestClientAgainstServer(t *testing.T) {
 			{Address: "b@local.test", Notify: mixer.NotifySuccess | mixer.NotifyFailure, ORcptType: "x400", ORcpt: "/C=GB/S=Smith/"},
 			{Address: "c@local.test"},
 		}}
-	cl := &Client{Hostname: "client.test", TLS: &tls.Config{InsecureSkipVerify: true}, RequireTLS: true}
+	cl := &Client{Hostname: "client.test", TLS: &tls.Config{InsecureSkipVerify: true}, StartTLS: TLSRequired}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	res, err := cl.Deliver(ctx, addr, env, []byte("Subject: x\r\n\r\n.body\r\n"))
@@ -187,7 +187,7 @@ func TestClientMTPriorityOnMail(t *testing.T) {
 func TestClientRequireTLS(t *testing.T) {
 	addr, _ := scripted(t, nil, nil)
 	env := &mixer.SMTPEnvelope{MailFrom: "a@r", Recipients: []mixer.SMTPRecipient{{Address: "b@x"}}}
-	res, _ := (&Client{RequireTLS: true}).Deliver(context.Background(), addr, env, []byte("x\r\n"))
+	res, _ := (&Client{StartTLS: TLSRequired}).Deliver(context.Background(), addr, env, []byte("x\r\n"))
 	if r := res.Recipients[0]; r.Accepted || !r.Temporary || r.Stage != StageEHLO {
 		t.Errorf("%+v", r)
 	}

@@ -49,7 +49,7 @@ type sessionConfig struct {
 }
 
 func (c *Client) sessionConfig() sessionConfig {
-	return sessionConfig{c.hostname(), c.AuthUsername, c.AuthPassword, c.tlsMode(), c.TLS, c.AllowInsecureAuth}
+	return sessionConfig{c.hostname(), c.AuthUsername, c.AuthPassword, c.StartTLS, c.TLS, c.AllowInsecureAuth}
 }
 
 // close ends s: QUIT (RFC 5321 §4.1.1.10) when it is in step, then the
@@ -175,7 +175,7 @@ func (p *pool) release(s *clientSession, inStep bool) {
 		}
 		p.mu.Unlock()
 	}
-	s.close(true, 30*time.Second)
+	s.close(true, idleQuitTimeout)
 }
 
 // arm makes sure a sweep runs by t (p.mu held).

@@ -185,7 +185,7 @@ func TestClientOpportunisticHandshakeFails(t *testing.T) {
 		t.Errorf("STARTTLS sent %d times, want 1 (then in clear)", n)
 	}
 	addr, got = startFake(t, handle)
-	res, _ = (&Client{RequireTLS: true}).Deliver(testCtx(t), addr, oneRcpt("b@x"), []byte("a\r\n"))
+	res, _ = (&Client{StartTLS: TLSRequired}).Deliver(testCtx(t), addr, oneRcpt("b@x"), []byte("a\r\n"))
 	if r := res.Recipients[0]; r.Accepted || !r.Temporary || r.Stage != StageEHLO {
 		t.Errorf("required: %+v", r)
 	}

@@ -78,18 +78,17 @@ func parsePriorityValue(v string) (int, bool) {
 // messagePriority is the message's priority as RFC 6710 §4.1 determines
 // it, with RFC 6758 §3.1 step 4a: the MT-PRIORITY parameter param, else
 // the value of the message's single syntactically valid MT-Priority
-// header field, else 0 (RFC 6710 §4.1 step 5). explicit is false in the
-// last case.
-func messagePriority(param *int, fields []mtPriorityField) (p int, explicit bool) {
+// header field, else 0 (RFC 6710 §4.1 step 5).
+func messagePriority(param *int, fields []mtPriorityField) int {
 	if param != nil {
-		return *param, true
+		return *param
 	}
 	if len(fields) == 1 {
 		if v, ok := parsePriorityValue(fields[0].value); ok {
-			return v, true
+			return v
 		}
 	}
-	return 0, false
+	return 0
 }
 
 // tunnelPriority prepares msg for a next hop that does not offer
@@ -102,7 +101,7 @@ func tunnelPriority(msg []byte, param *int) []byte {
 	if param == nil && len(fields) == 0 {
 		return msg
 	}
-	p, _ := messagePriority(param, fields)
+	p := messagePriority(param, fields)
 	head := "MT-Priority: " + strconv.Itoa(p) + "\r\n"
 	// The field goes at the top, after any lines that start with WSP:
 	// continuation lines of no field (a malformed message) would

@@ -43,7 +43,6 @@ type mailParams struct {
 	ret        string
 	envID      string
 	mtPriority *int
-	auth       string // RFC 4954 §5 AUTH=, decoded; "" when absent
 }
 
 // rcptParams are the parsed RCPT TO parameters.
@@ -206,9 +205,10 @@ func parseMail(arg string, maxSize int64, utf8OK bool) (*mailParams, *Reply) {
 			if err != nil || v == "" {
 				return nil, &Reply{501, "5.5.4", "Malformed AUTH value"}
 			}
-			if v != "<>" {
-				m.auth = v
-			}
+			// RFC 4954 §5: the submitter's identity, which a relay may
+			// pass on; the gateway checks it and does not (it is not
+			// part of RFC 2156's mapping).
+			_ = v
 		default:
 			return nil, &Reply{555, "5.5.4", "MAIL FROM parameter " + printable(p.key) + " not recognized"}
 		}

@@ -99,11 +99,9 @@ type Envelope struct {
 	Size     int64
 	Body     string
 	SMTPUTF8 bool
-	// RequestedPriority is the client's MT-PRIORITY before policy; when
-	// PriorityLowered, MTPriority was set to 0 (RFC 6710 §4.1) because
-	// the client is neither trusted nor authenticated.
-	RequestedPriority *int
-	PriorityLowered   bool
+	// PriorityLowered: MTPriority was set to 0 (RFC 6710 §4.1) because
+	// the client, neither trusted nor authenticated, asked for more.
+	PriorityLowered bool
 	// Client: the connection id, remote address, EHLO name, the
 	// authenticated user ("" when none), trust and TLS.
 	ConnID   string
@@ -372,7 +370,6 @@ func (ss *session) Mail(from string, _ *gosmtp.MailOptions) error {
 	e.MailFrom, e.Ret, e.EnvID = stripRoute(m.from), m.ret, m.envID
 	if p := m.mtPriority; p != nil {
 		v := *p
-		e.RequestedPriority = &v
 		if v > 0 && !ss.trusted && ss.authUser == "" {
 			// RFC 6710 §4.1: no raised priority from an untrusted source.
 			v = 0

@@ -47,10 +47,14 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mixerd password: the password is read from standard input, not given as %q\n", fs.Arg(0))
 		return 2
 	}
-	line, err := bufio.NewReader(io.LimitReader(stdin, 4096)).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(stdin, 4097)).ReadString('\n')
 	if err != nil && err != io.EOF {
 		fmt.Fprintf(stderr, "mixerd password: %v\n", err)
 		return 1
+	}
+	if len(line) > 4096 {
+		fmt.Fprintln(stderr, "mixerd password: a password of more than 4096 bytes")
+		return 2
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
