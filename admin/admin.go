@@ -194,8 +194,10 @@ func (s *Server) methods(m map[string]http.HandlerFunc) http.HandlerFunc {
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.Health != nil {
 		if err := s.cfg.Health(r.Context()); err != nil {
+			// /health needs no token: the detail (file names) goes to
+			// the log only.
 			s.log.Warn("admin: health check failed", "err", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing", "error": err.Error()})
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "failing"})
 			return
 		}
 	}
@@ -271,18 +273,14 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	ms := s.cfg.Queue.List(f)
+	ms, total := s.cfg.Queue.ListN(f, limit)
 	now := s.cfg.Now()
 	st := s.cfg.Queue.Stats()
-	out := QueueList{Total: len(ms), Stats: Stats{Messages: st.Messages, Bytes: st.Bytes, Leases: st.Leases, ByLane: map[string]int{}}}
+	out := QueueList{Total: total, Truncated: total > len(ms), Stats: Stats{Messages: st.Messages, Bytes: st.Bytes, Leases: st.Leases, ByLane: map[string]int{}}}
 	for p := x400.PrecedenceDeferred; p <= x400.PrecedenceOverride; p++ {
 		if int(p) < len(st.ByLane) && st.ByLane[p] > 0 {
 			out.Stats.ByLane[p.String()] = st.ByLane[p]
 		}
-	}
-	if len(ms) > limit {
-		ms = ms[:limit]
-		out.Truncated = true
 	}
 	out.Messages = make([]Message, len(ms))
 	for i := range ms {

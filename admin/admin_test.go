@@ -335,24 +335,8 @@ func TestHealth(t *testing.T) {
 		if w.Code != c.want {
 			t.Errorf("fail %v: status %d", c.fail, w.Code)
 		}
-	}
-}
-
-func TestCheckAddress(t *testing.T) {
-	for _, c := range []struct {
-		addr, token string
-		ok          bool
-	}{
-		{"127.0.0.1:10080", "", true},
-		{"[::1]:10080", "", true},
-		{"localhost:10080", "", true},
-		{"0.0.0.0:10080", "", false},
-		{"192.0.2.1:10080", "", false},
-		{"192.0.2.1:10080", "t", true},
-		{"nonsense", "t", false},
-	} {
-		if err := CheckAddress(c.addr, c.token); (err == nil) != c.ok {
-			t.Errorf("CheckAddress(%q, %q) = %v", c.addr, c.token, err)
+		if strings.Contains(w.Body.String(), io.ErrUnexpectedEOF.Error()) {
+			t.Errorf("fail %v: the health answer, open to anyone, holds the error: %s", c.fail, w.Body.String())
 		}
 	}
 }

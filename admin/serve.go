@@ -20,19 +20,6 @@ const (
 	maxHeaderBytes    = 64 << 10
 )
 
-// CheckAddress refuses an admin address that is not on loopback when no
-// token is configured: the queue operations must not be open to the
-// network unauthenticated.
-func CheckAddress(addr, token string) error {
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return fmt.Errorf("admin: address %q: %v", addr, err)
-	}
-	if token != "" || loopbackHost(addr) {
-		return nil
-	}
-	return fmt.Errorf("admin: address %q is not on loopback and no admin token is configured", addr)
-}
-
 // Serve serves h on ln until ctx is done, then shuts down gracefully
 // (bounded by a few seconds) and returns nil. Any other end is an error.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {

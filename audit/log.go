@@ -634,6 +634,17 @@ func (l *Log) Sync() error {
 	return l.waitDurable(c, c.size.Load())
 }
 
+// Err says whether the log takes records: ErrClosed, or the failure that
+// made it refuse them (a failed fdatasync); nil when it works.
+func (l *Log) Err() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	return l.failed
+}
+
 // SkipTo makes the next record's sequence number at least seq+1, so that
 // the numbers up to seq are never given again: the daemon calls it after
 // a crash for numbers it had handed out (kept by the spool) whose records

@@ -36,3 +36,23 @@ func TestAdminQueue(t *testing.T) {
 		t.Errorf("queue %+v", list)
 	}
 }
+
+// /health says whether the spool and the audit log take writes.
+func TestAdminHealth(t *testing.T) {
+	d, _ := startDaemon(t, testPolicy(t, t.TempDir(), freeAddr(t), freeAddr(t), ""))
+	get := func() int {
+		resp, err := http.Get("http://" + d.AdminAddr().String() + "/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get(); c != 200 {
+		t.Fatalf("health %d with everything working", c)
+	}
+	d.audit.Close() // as after a failed fdatasync: no record can be written
+	if c := get(); c != 503 {
+		t.Errorf("health %d with the audit log refusing writes, want 503", c)
+	}
+}

@@ -175,10 +175,8 @@ func (d *Daemon) listen(p *policy.Policy) error {
 		d.log.Info("SMTP listener", "name", l.Name, "addr", ln.Addr().String())
 	}
 	if p.Admin != nil {
-		// Loopback, or any address with a bearer token.
-		if err := admin.CheckAddress(p.Admin.Address, p.Admin.Token); err != nil {
-			return fmt.Errorf("admin_listener: %w", err)
-		}
+		// Loopback, or any address with a bearer token: the policy
+		// refuses anything else (policy.Load).
 		ln, err := net.Listen("tcp", p.Admin.Address)
 		if err != nil {
 			return fmt.Errorf("admin_listener: %w", err)
@@ -449,7 +447,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	wg.Go(func() { d.pruneLoop(ctx) })
 	wg.Go(func() { d.syncLoop(ctx) })
 	if d.adminl != nil {
-		h := admin.New(admin.Config{Queue: d.q, Token: d.first.Admin.Token, Logger: d.log.With("component", "admin")})
+		h := admin.New(admin.Config{Queue: d.q, Token: d.first.Admin.Token, Logger: d.log.With("component", "admin"),
+			Health: d.health})
 		wg.Go(func() {
 			if err := admin.Serve(ctx, d.adminl, h, d.log.With("component", "admin")); err != nil && ctx.Err() == nil {
 				d.log.Error("admin interface stopped", "err", err)
@@ -509,4 +508,17 @@ func (d *Daemon) closeAll(ctx context.Context) {
 	if d.audit != nil {
 		d.audit.Close()
 	}
+}
+
+// health is the admin interface's /health: the spool and the audit log
+// must take writes (after a failed fdatasync they refuse them until the
+// daemon is restarted).
+func (d *Daemon) health(context.Context) error {
+	if err := d.q.Err(); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	if err := d.audit.Err(); err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	return nil
 }

@@ -335,7 +335,7 @@ func (l *loader) build(p *Policy, raw *rawFile, top hcl.Body) {
 		}
 		if p.Admin.Token == "" && a.TokenFile == nil {
 			if host, _, err := net.SplitHostPort(a.Address); err == nil {
-				if ip, err := netip.ParseAddr(host); (err != nil && host != "localhost") || (err == nil && !ip.IsLoopback()) {
+				if ip, err := netip.ParseAddr(host); (err != nil && host != "localhost") || (err == nil && !ip.Unmap().IsLoopback()) {
 					l.at(valueRange(a.Body, "address"), "admin_listener: an address that is not loopback needs a token_file")
 				}
 			}

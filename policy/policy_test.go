@@ -681,7 +681,14 @@ func TestAdminToken(t *testing.T) {
 			t.Errorf("%q: %v, want %q", c.src, err, c.want)
 		}
 	}
-	if p := mustLoad(t, minimal+"admin_listener {\n  address = \"127.0.0.1:10080\"\n}\n"); p.Admin.Token != "" {
-		t.Errorf("loopback without a token: %+v", p.Admin)
+	for _, a := range []string{"127.0.0.1:10080", "[::1]:10080", "localhost:10080", "[::ffff:127.0.0.1]:10080"} {
+		if p := mustLoad(t, minimal+"admin_listener {\n  address = \""+a+"\"\n}\n"); p.Admin.Token != "" {
+			t.Errorf("%s without a token: %+v", a, p.Admin)
+		}
+	}
+	for _, a := range []string{"192.0.2.1:10080", "[2001:db8::1]:10080"} {
+		if _, err := load(t, dir, minimal+"admin_listener {\n  address = \""+a+"\"\n}\n"); err == nil || !strings.Contains(err.Error(), "needs a token_file") {
+			t.Errorf("%s without a token: %v", a, err)
+		}
 	}
 }

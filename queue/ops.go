@@ -21,6 +21,14 @@ type Filter struct {
 // then arrival, for operators (`mixerd queue`, like postqueue -p). Each
 // recipient carries its state, next try, attempt count and last attempt.
 func (q *Queue) List(f Filter) []Message {
+	ms, _ := q.ListN(f, 0)
+	return ms
+}
+
+// ListN is List of at most limit messages (0: all), and how many match:
+// only the messages returned are copied (under the queue's lock, which
+// the workers need too).
+func (q *Queue) ListN(f Filter, limit int) (ms []Message, total int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	now := q.cfg.Now()
@@ -49,11 +57,15 @@ func (q *Queue) List(f Filter) []Message {
 		}
 		return es[i].seq < es[j].seq
 	})
+	total = len(es)
+	if limit > 0 && len(es) > limit {
+		es = es[:limit]
+	}
 	out := make([]Message, len(es))
 	for i, e := range es {
 		out[i] = e.snapshot()
 	}
-	return out
+	return out, total
 }
 
 func contains[T comparable](s []T, v T) bool {
@@ -184,4 +196,16 @@ func sortFailures(fs []Failure, entries map[string]*entry) {
 		}
 		return fs[i].Recipient < fs[j].Recipient
 	})
+}
+
+// Err says whether the spool can take messages: ErrClosed, or the failure
+// that made it refuse writes (a failed fdatasync; nothing more is
+// acknowledged until it is opened again); nil when it works.
+func (q *Queue) Err() error {
+	q.st.mu.Lock()
+	defer q.st.mu.Unlock()
+	if q.st.closed {
+		return ErrClosed
+	}
+	return q.st.failed
 }

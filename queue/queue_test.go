@@ -703,3 +703,19 @@ func TestPutWithHook(t *testing.T) {
 		}
 	}
 }
+
+// ListN copies at most limit messages, in List's order, and counts them all.
+func TestListN(t *testing.T) {
+	q := openQ(t, Config{})
+	for i := range 5 {
+		put(t, q, msg(x400.PrecedenceRoutine, fmt.Sprint("m", i), "r", "h"), "b")
+	}
+	put(t, q, msg(x400.PrecedenceFlash, "f", "r", "h"), "b")
+	ms, total := q.ListN(Filter{}, 2)
+	if total != 6 || len(ms) != 2 || ms[0].MTSID != "f" || ms[1].MTSID != "m0" {
+		t.Fatalf("ListN = %d of %d: %+v", len(ms), total, ms)
+	}
+	if all := q.List(Filter{}); len(all) != 6 {
+		t.Fatalf("List = %d", len(all))
+	}
+}
