@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mixerd/internal/termsafe"
 )
 
 // Message tracking (issue 6, "mixerd track KEY"): the life of a message
@@ -478,23 +480,5 @@ func trParen(s string) string {
 type lifePrinter struct{ w io.Writer }
 
 func (p *lifePrinter) line(format string, args ...any) {
-	io.WriteString(p.w, trClean(strings.TrimRight(fmt.Sprintf(format, args...), " "))+"\n")
+	io.WriteString(p.w, termsafe.Clean(strings.TrimRight(fmt.Sprintf(format, args...), " "))+"\n")
 }
-
-// trClean shows control characters as \xNN.
-func trClean(s string) string {
-	if !strings.ContainsFunc(s, trIsControl) {
-		return s
-	}
-	var sb strings.Builder
-	for _, r := range s {
-		if trIsControl(r) {
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		} else {
-			sb.WriteRune(r)
-		}
-	}
-	return sb.String()
-}
-
-func trIsControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

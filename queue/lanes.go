@@ -384,7 +384,7 @@ func (q *Queue) ReportWith(l *Lease, side Side, results ...RecipientResult) erro
 	gone := e.gone
 	q.mu.Unlock()
 	if gone {
-		q.endLease(l, nil)
+		q.endLease(l)
 		return ErrNotFound
 	}
 	if len(ev.R) == 0 {
@@ -394,9 +394,9 @@ func (q *Queue) ReportWith(l *Lease, side Side, results ...RecipientResult) erro
 	completes := completesWith(e, ev)
 	q.mu.Unlock()
 	if completes {
-		// Every recipient is done: the seen record written by finish is
-		// the durable commit (Open finishes a file whose id is in it), so
-		// no journal record is needed.
+		// Every recipient is done: the 'F' record finish writes is the
+		// durable commit (Open does not queue the message again), so no
+		// journal record is needed.
 		if err := q.finishWith(e, "all recipients done", side); err != nil {
 			return err
 		}
@@ -410,7 +410,7 @@ func (q *Queue) ReportWith(l *Lease, side Side, results ...RecipientResult) erro
 	}
 	if err := q.journal(e, ev); err != nil {
 		if err == ErrNotFound {
-			q.endLease(l, nil)
+			q.endLease(l)
 		}
 		return err
 	}
@@ -463,10 +463,10 @@ func completesWith(e *entry, ev *event) bool {
 // (no attempt is counted: use Report with a transient result for a failed
 // attempt).
 func (q *Queue) Abandon(l *Lease) {
-	q.endLease(l, nil)
+	q.endLease(l)
 }
 
-func (q *Queue) endLease(l *Lease, _ error) {
+func (q *Queue) endLease(l *Lease) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if l.open == nil {
@@ -627,16 +627,19 @@ func (q *Queue) PendingReports() []Failure {
 // Reported records that the non-delivery reports for these failed
 // recipients were made (spooled); a message with nothing left is removed.
 func (q *Queue) Reported(id string, rcpts ...int) error {
-	return q.rcptOp(id, "reported", "", StateFailed, rcpts)
+	return q.rcptOp(id, "reported", "", rcpts)
 }
 
 // MarkDead records that no report can be built for these failed
 // recipients; the message stays for the operators.
 func (q *Queue) MarkDead(id, reason string, rcpts ...int) error {
-	return q.rcptOp(id, "dead", reason, StateFailed, rcpts)
+	return q.rcptOp(id, "dead", reason, rcpts)
 }
 
-func (q *Queue) rcptOp(id, kind, reason string, want State, rcpts []int) error {
+// rcptOp journals an operation on failed recipients rcpts of message id
+// (reported, dead).
+func (q *Queue) rcptOp(id, kind, reason string, rcpts []int) error {
+	const want = StateFailed
 	if len(rcpts) == 0 {
 		return fmt.Errorf("%w: no recipients", ErrInvalid)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -111,6 +110,8 @@ type Queue struct {
 
 	seenMu sync.Mutex // the seen file
 	seenF  *os.File
+	// seenEnd is seenF's size (seenMu): where a failed append is cut.
+	seenEnd int64
 
 	mu       sync.Mutex
 	closed   bool
@@ -605,7 +606,8 @@ func (q *Queue) seenFromLog(now time.Time) error {
 	if len(b) == 0 {
 		return nil
 	}
-	_, err := q.seenF.Write(b)
+	n, err := q.seenF.Write(b)
+	q.seenEnd += int64(n)
 	if err == nil {
 		err = q.seenF.Sync()
 	}
@@ -821,7 +823,6 @@ func (q *Queue) PutWith(ctx context.Context, m *Message, body []byte, before Put
 		return "", false, fmt.Errorf("%w: %d recipients exceed %d", ErrInvalid, len(m.Recipients), q.cfg.MaxRecipients)
 	}
 	hdr := fileHeader{Message: *m}
-	hdr.Held = false
 	if hdr.Arrival.IsZero() {
 		hdr.Arrival = q.cfg.Now()
 	}
@@ -998,11 +999,10 @@ func (q *Queue) finishWith(e *entry, why string, side Side) error {
 			if q.seenF == nil {
 				err = ErrClosed
 			} else {
-				var end int64
-				if end, err = q.seenF.Seek(0, io.SeekEnd); err == nil {
-					if _, err = q.seenF.Write(b); err != nil {
-						_ = q.seenF.Truncate(end) // keep later records readable
-					}
+				if _, err = q.seenF.Write(b); err != nil {
+					_ = q.seenF.Truncate(q.seenEnd) // keep later records readable
+				} else {
+					q.seenEnd += int64(len(b))
 				}
 			}
 			q.seenMu.Unlock()
@@ -1172,5 +1172,6 @@ func (q *Queue) loadSeen() error {
 	if err != nil {
 		return fmt.Errorf("queue: %w", err)
 	}
+	q.seenEnd = int64(len(fileMagic) + len(out))
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mixerd/admin"
+	"mixerd/internal/termsafe"
 	"mixerd/policy"
 )
 
@@ -144,7 +145,10 @@ func runQueue(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	token := os.Getenv("MIXERD_ADMIN_TOKEN")
 	if token == "" {
-		token = policyToken // the policy's token_file, when readable
+		// The policy's token_file: loading the policy reads it (and
+		// the TLS keys), so an operator who may not read them gives
+		// -admin with MIXERD_ADMIN_TOKEN or -token-file instead.
+		token = policyToken
 	}
 	if *tokenFile != "" {
 		b, err := os.ReadFile(*tokenFile)
@@ -205,7 +209,7 @@ func runQueue(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		b, err := c.do(method, path, maxOtherAnswer)
 		if err != nil {
-			fmt.Fprintf(stderr, "mixerd queue: %s %s: %v\n", cmd, clean(id), err)
+			fmt.Fprintf(stderr, "mixerd queue: %s %s: %v\n", cmd, termsafe.Clean(id), err)
 			code = 1
 			if errors.Is(err, errUnreachable) {
 				return 1 // the next ones will not fare better
@@ -216,7 +220,7 @@ func runQueue(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 			stdout.Write(b)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %s\n", clean(id), pastTense[cmd])
+		fmt.Fprintf(stdout, "%s: %s\n", termsafe.Clean(id), pastTense[cmd])
 	}
 	return code
 }
@@ -296,9 +300,9 @@ func (c *queueClient) do(method, path string, max int64) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		var e admin.Error
 		if json.Unmarshal(b, &e) == nil && e.Error != "" {
-			return nil, fmt.Errorf("%s (HTTP %d)", clean(e.Error), resp.StatusCode)
+			return nil, fmt.Errorf("%s (HTTP %d)", termsafe.Clean(e.Error), resp.StatusCode)
 		}
-		return nil, fmt.Errorf("the daemon answered HTTP %s", clean(resp.Status))
+		return nil, fmt.Errorf("the daemon answered HTTP %s", termsafe.Clean(resp.Status))
 	}
 	return b, nil
 }
@@ -336,17 +340,17 @@ func printMessage(w io.Writer, m *admin.Message, full bool) {
 		held = "  HELD"
 	}
 	src := strings.TrimSpace(m.Protocol + " " + m.Peer)
-	fmt.Fprintf(w, "%-17s %-9s %7s %10d  %-20s  %s%s\n", clean(m.ID), clean(m.Lane), age(m.AgeSeconds), m.Size,
-		m.Arrival.UTC().Format("2006-01-02 15:04:05Z"), clean(src), held)
+	fmt.Fprintf(w, "%-17s %-9s %7s %10d  %-20s  %s%s\n", termsafe.Clean(m.ID), termsafe.Clean(m.Lane), age(m.AgeSeconds), m.Size,
+		m.Arrival.UTC().Format("2006-01-02 15:04:05Z"), termsafe.Clean(src), held)
 	if m.Originator != "" {
-		fmt.Fprintf(w, "    from: %s\n", clean(m.Originator))
+		fmt.Fprintf(w, "    from: %s\n", termsafe.Clean(m.Originator))
 	}
 	if full {
 		if m.MTSID != "" {
-			fmt.Fprintf(w, "    mts-id: %s\n", clean(m.MTSID))
+			fmt.Fprintf(w, "    mts-id: %s\n", termsafe.Clean(m.MTSID))
 		}
 		if m.MessageID != "" {
-			fmt.Fprintf(w, "    message-id: %s\n", clean(m.MessageID))
+			fmt.Fprintf(w, "    message-id: %s\n", termsafe.Clean(m.MessageID))
 		}
 		if m.Deferred != nil {
 			fmt.Fprintf(w, "    deferred until: %s\n", m.Deferred.UTC().Format(time.RFC3339))
@@ -356,7 +360,7 @@ func printMessage(w io.Writer, m *admin.Message, full bool) {
 		}
 	}
 	for _, r := range m.Recipients {
-		line := fmt.Sprintf("    %s via %s: %s", clean(r.Address), clean(r.NextHop), clean(r.State))
+		line := fmt.Sprintf("    %s via %s: %s", termsafe.Clean(r.Address), termsafe.Clean(r.NextHop), termsafe.Clean(r.State))
 		if r.Attempts > 0 {
 			line += fmt.Sprintf(", %d attempt(s)", r.Attempts)
 		}
@@ -364,7 +368,7 @@ func printMessage(w io.Writer, m *admin.Message, full bool) {
 			line += ", next " + r.NextTry.UTC().Format("2006-01-02 15:04:05Z")
 		}
 		if r.Reason != "" {
-			line += ", " + clean(r.Reason)
+			line += ", " + termsafe.Clean(r.Reason)
 		}
 		fmt.Fprintln(w, line)
 		if full {
@@ -379,18 +383,18 @@ func printMessage(w io.Writer, m *admin.Message, full bool) {
 }
 
 func attemptText(a *admin.Attempt) string {
-	parts := []string{clean(a.Result)}
+	parts := []string{termsafe.Clean(a.Result)}
 	if a.Stage != "" {
-		parts = append(parts, "at "+clean(a.Stage))
+		parts = append(parts, "at "+termsafe.Clean(a.Stage))
 	}
 	if a.NextHop != "" {
-		parts = append(parts, "to "+clean(a.NextHop))
+		parts = append(parts, "to "+termsafe.Clean(a.NextHop))
 	}
 	if a.Code != 0 {
 		parts = append(parts, fmt.Sprint(a.Code))
 	}
 	if a.Enhanced != "" {
-		parts = append(parts, clean(a.Enhanced))
+		parts = append(parts, termsafe.Clean(a.Enhanced))
 	}
 	if a.X411Reason != nil {
 		x := fmt.Sprintf("X.411 reason %d", *a.X411Reason)
@@ -400,7 +404,7 @@ func attemptText(a *admin.Attempt) string {
 		parts = append(parts, x)
 	}
 	if a.Text != "" {
-		parts = append(parts, clean(a.Text))
+		parts = append(parts, termsafe.Clean(a.Text))
 	}
 	return strings.Join(parts, " ")
 }
@@ -417,22 +421,3 @@ func age(s int64) string {
 	}
 	return fmt.Sprintf("%dd%02dh", s/86400, s%86400/3600)
 }
-
-// clean makes text that came from a peer safe for a terminal: control
-// characters (escape sequences) are shown as \xNN.
-func clean(s string) string {
-	if !strings.ContainsFunc(s, isControl) {
-		return s
-	}
-	var sb strings.Builder
-	for _, r := range s {
-		if isControl(r) {
-			fmt.Fprintf(&sb, `\x%02x`, r)
-		} else {
-			sb.WriteRune(r)
-		}
-	}
-	return sb.String()
-}
-
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }

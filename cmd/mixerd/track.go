@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mixerd/audit"
+	"mixerd/internal/termsafe"
 	"mixerd/policy"
 )
 
@@ -141,7 +142,7 @@ func trackAt(args []string, stdout, stderr io.Writer, now time.Time) int {
 		if q.Key == "" {
 			what = "a record"
 		}
-		fmt.Fprintf(stderr, "mixerd track: no message in %s matches %s%s\n", logDir, clean(what), rangeText(q.From, q.To))
+		fmt.Fprintf(stderr, "mixerd track: no message in %s matches %s%s\n", logDir, termsafe.Clean(what), rangeText(q.From, q.To))
 		return 1
 	}
 	if !*asJSON {
