@@ -738,13 +738,7 @@ func readAt(f *os.File, loc Loc) (*Record, error) {
 // across files. A damaged line is logged and skipped. fn's error stops the
 // scan and is returned. fn may call Append.
 func (l *Log) Scan(from uint64, fn func(r *Record, loc Loc) error) error {
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return ErrClosed
-	}
-	l.mu.Unlock()
-	return scanDir(l.dir, from, fn, l.log, l.durableLimit, "")
+	return l.scanEvent(from, "", fn)
 }
 
 // durableLimit is how much of file first a Scan reads: what is durable.
@@ -766,7 +760,8 @@ func (l *Log) durableLimit(first uint64, f *os.File, _ bool) (int64, error) {
 }
 
 // scanEvent is Scan delivering only the records of event ev, decoded
-// without their recipients, conversion and acknowledgement (parseHead).
+// without their recipients, conversion and acknowledgement (parseHead);
+// "" delivers every record, whole.
 func (l *Log) scanEvent(from uint64, ev Event, fn func(r *Record, loc Loc) error) error {
 	l.mu.Lock()
 	if l.closed {

@@ -130,7 +130,7 @@ func (d *Daemon) dsnToP1(st *state, l *queue.Lease, se *smtpEnvelope, h mixer.He
 		a := audit.Ack{Type: "dsn", Action: dr.Action, Status: dr.Status, By: dsn.ReportingMTA.Value,
 			Text: clip(dr.DiagnosticCode.Value), Subject: audit.Keys{EnvID: dsn.OriginalEnvelopeID},
 			Problems: slices.Clip(dsn.Problems)}
-		a.Positive = dr.Action == "delivered" || dr.Action == "relayed" || dr.Action == "expanded"
+		a.Positive, _ = dr.ReportsDelivery()
 		q := audit.Query{EnvID: dsn.OriginalEnvelopeID, Recipient: dr.FinalRecipient.Value}
 		m := d.lookup(q, &a)
 		if m == nil && dr.OriginalRecipient.Value != "" {

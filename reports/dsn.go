@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -475,7 +476,7 @@ func DRToDSN(g *mixer.Gateway, rpt *x400.Report, subj *Subject, rep *mixer.Repor
 		date = rpt.Envelope.TraceInformation[0].DomainSuppliedInformation.ArrivalTime
 	}
 	add("Date", dsnDate(date))
-	add("Message-ID", "<"+dsnRandom()+".dsn@"+dsnOr(g.Domain, "mixer.invalid")+">")
+	add("Message-ID", "<"+dsnRandom()+".dsn@"+cmp.Or(g.Domain, "mixer.invalid")+">")
 	add("X400-MTS-Identifier", rpt.Envelope.ReportIdentifier.String())
 	if c.ContentIdentifier != "" {
 		add("X400-Content-Identifier", c.ContentIdentifier)
@@ -666,13 +667,6 @@ func dsnWord(s string) string {
 		}
 	}
 	return s
-}
-
-func dsnOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func dsnRandom() string {

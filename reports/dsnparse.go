@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -632,7 +633,7 @@ func DSNToDR(g *mixer.Gateway, d *DSN, subj *Subject, rep *mixer.Report) (*x400.
 		r := &d.Recipients[i]
 		del, nondel := r.ReportsDelivery()
 		if !del && !nondel {
-			rep.Dropped(fmt.Sprintf("DSN recipient %d", i+1), "Action "+dsnOr(r.Action, "(none)")+": no report (RFC 2156 §5.1.8.3)")
+			rep.Dropped(fmt.Sprintf("DSN recipient %d", i+1), "Action "+cmp.Or(r.Action, "(none)")+": no report (RFC 2156 §5.1.8.3)")
 			continue
 		}
 		var rf x400.PerRecipientReportTransferFields
@@ -685,7 +686,7 @@ func DSNToDR(g *mixer.Gateway, d *DSN, subj *Subject, rep *mixer.Report) (*x400.
 				if v, ok := r.Get("X400-Supplementary-Info"); ok {
 					info = dsnUnquote(strings.TrimSuffix(v, ";"))
 				} else if info == "" {
-					info = "Status " + dsnOr(r.RawStatus, "(none)")
+					info = "Status " + cmp.Or(r.RawStatus, "(none)")
 				}
 			}
 			if r.RemoteMTA.Value != "" && r.DiagnosticCode.Type != "x400" {
@@ -709,8 +710,8 @@ func DSNToDR(g *mixer.Gateway, d *DSN, subj *Subject, rep *mixer.Report) (*x400.
 	}
 	if subj.ReturnContent && d.ReturnedType != "" && d.ReturnedBody != nil {
 		m, _, err := g.ToX400(&mixer.SMTPMessage{Header: d.ReturnedHeader, Body: d.ReturnedBody,
-			Envelope: mixer.SMTPEnvelope{MailFrom: "postmaster@" + dsnOr(g.Domain, "mixer.invalid"),
-				Recipients: []mixer.SMTPRecipient{{Address: "postmaster@" + dsnOr(g.Domain, "mixer.invalid")}}}}, nil)
+			Envelope: mixer.SMTPEnvelope{MailFrom: "postmaster@" + cmp.Or(g.Domain, "mixer.invalid"),
+				Recipients: []mixer.SMTPRecipient{{Address: "postmaster@" + cmp.Or(g.Domain, "mixer.invalid")}}}}, nil)
 		if err != nil {
 			rep.Dropped("DSN returned message", "cannot be converted: "+err.Error())
 		} else {

@@ -33,7 +33,8 @@ IPM identifier, content correlator), an SMTP address, or O/R address text
 Without KEY, -from or -to selects every message with a record in the range.
 T is 2006-01-02, 2006-01-02T15:04[:05] (UTC), RFC 3339, or a duration
 meaning that long ago (2h, 30m). A -to date alone means the end of that day.
-The log is -dir, or the policy's audit log_directory.
+The log is -dir, or the policy's audit log_directory (loading the policy
+reads its token and TLS key files too: -dir needs only the log).
 Exit status: 0 found, 1 nothing matched or the log cannot be read, 2 usage.`
 
 // runTrack is "mixerd track": it reads the audit log directly (read-only,
